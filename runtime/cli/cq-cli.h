@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
+#pragma once
+
+#include <glib.h>
+
+/* One subcommand of the colloquy command. argv[0] is the command's name. */
+typedef struct {
+  const char *name;
+  const char *args;    /* e.g. "PATH..." */
+  const char *summary; /* one line for `colloquy --help` */
+  int (*run) (int argc, char **argv);
+} CqCommand;
+
+int cq_cmd_validate (int argc, char **argv);
+int cq_cmd_show (int argc, char **argv);
+
+/* Parses a command's options; prints the error and returns FALSE on a
+ * usage mistake. Adds the command's usage line and description. */
+gboolean cq_cli_parse (GOptionContext *ctx, const CqCommand *cmd, int *argc, char ***argv);
+const CqCommand *cq_cli_command (const char *name);
+
+/* Whether to colour output to stream (a terminal, and NO_COLOR unset). */
+gboolean cq_cli_colour (FILE *stream);
+
+/* Exit statuses. */
+enum { CQ_EXIT_OK = 0, CQ_EXIT_FAILURE = 1, CQ_EXIT_USAGE = 2 };

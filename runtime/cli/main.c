@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
+/* The colloquy command: a thin front end over the library. */
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cq-cli.h"
+#include "cq-util.h"
+
+static const CqCommand commands[] = {
+  { "validate", "PATH...", "check instruments and report every problem, compiler-style",
+    cq_cmd_validate },
+  { "show", "PATH", "print an instrument's outline for review", cq_cmd_show },
+};
+
+const CqCommand *
+cq_cli_command (const char *name)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (strcmp (commands[i].name, name) == 0)
+      return &commands[i];
+  return NULL;
+}
+
+gboolean
+cq_cli_colour (FILE *stream)
+{
+  const char *nc = g_getenv ("NO_COLOR");
+  return isatty (fileno (stream)) && (nc == NULL || *nc == '\0')
+         && g_strcmp0 (g_getenv ("TERM"), "dumb") != 0;
+}
+
+gboolean
+cq_cli_parse (GOptionContext *ctx, const CqCommand *cmd, int *argc, char ***argv)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *summary = g_strdup_printf ("%s.", cmd->summary);
+
+  g_option_context_set_summary (ctx, summary);
+  if (!g_option_context_parse (ctx, argc, argv, &error))
+    {
+      fprintf (stderr, "colloquy %s: %s\nTry 'colloquy %s --help'.\n", cmd->name, error->message,
+               cmd->name);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+usage (FILE *out)
+{
+  fprintf (out,
+           "Usage: colloquy COMMAND [OPTION...] [ARGUMENT...]\n"
+           "\n"
+           "colloquy runs structured-dialogue assessment instruments: it loads and\n"
+           "validates protocols written in XML with Lua scoring scripts.\n"
+           "\n"
+           "Commands:\n");
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    {
+      g_autofree char *head = g_strdup_printf ("%s %s", commands[i].name, commands[i].args);
+      fprintf (out, "  %-22s %s\n", head, commands[i].summary);
+    }
+  fprintf (out,
+           "\n"
+           "Options:\n"
+           "  -h, --help             show this help\n"
+           "  --version              show the version\n"
+           "\n"
+           "Run 'colloquy COMMAND --help' for a command's options.\n");
+}
+
+int
+main (int argc, char **argv)
+{
+  setlocale (LC_ALL, "");
+  /* Messages and numbers in output are locale-independent. */
+  setlocale (LC_NUMERIC, "C");
+
+  if (argc < 2)
+    {
+      usage (stderr);
+      return CQ_EXIT_USAGE;
+    }
+  if (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0
+      || strcmp (argv[1], "help") == 0)
+    {
+      if (argc > 2 && strcmp (argv[1], "help") == 0 && cq_cli_command (argv[2]) != NULL)
+        {
+          char *sub[] = { argv[2], (char *) "--help", NULL };
+          return cq_cli_command (argv[2])->run (2, sub);
+        }
+      usage (stdout);
+      return CQ_EXIT_OK;
+    }
+  if (strcmp (argv[1], "--version") == 0 || strcmp (argv[1], "version") == 0)
+    {
+      printf ("colloquy %s\n", CQ_VERSION);
+      return CQ_EXIT_OK;
+    }
+  const CqCommand *cmd = cq_cli_command (argv[1]);
+  if (cmd == NULL)
+    {
+      const char *names[G_N_ELEMENTS (commands)];
+      for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+        names[i] = commands[i].name;
+      const char *near = cq_suggest (argv[1], names, G_N_ELEMENTS (commands));
+      fprintf (stderr, "colloquy: unknown command '%s'\n", argv[1]);
+      if (near != NULL)
+        fprintf (stderr, "Did you mean 'colloquy %s'?\n", near);
+      fprintf (stderr, "Run 'colloquy --help' for the list of commands.\n");
+      return CQ_EXIT_USAGE;
+    }
+  return cmd->run (argc - 1, argv + 1);
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
+#pragma once
+
+/* Private to the instrument loader: hardened parsing of one instrument file,
+ * schema validation, and exact source positions for diagnostics. */
+
+#include <glib.h>
+#include <libxml/tree.h>
+
+#include "cq-diag.h"
+
+#define CQ_XML_NS "urn:colloquy:instrument:1"
+#define CQ_XML_MAX_FILE_SIZE (16u * 1024u * 1024u)
+#define CQ_XML_MAX_DEPTH 48
+#define CQ_XML_MAX_ATTR_SIZE (16u * 1024u)
+
+typedef struct _CqXmlFile CqXmlFile;
+
+struct _CqXmlFile {
+  char *display;     /* the path as diagnostics show it */
+  char *relpath;     /* path inside the instrument bundle */
+  GBytes *bytes;     /* the file as read */
+  xmlDocPtr doc;
+  /* built on the first position query */
+  GArray *line_starts;
+  GHashTable *positions; /* xmlNode* -> element position */
+};
+
+/* Reads and parses path. On any failure adds one error naming the file and
+ * returns NULL. */
+CqXmlFile *cq_xml_file_load (const char *path, const char *display, const char *relpath,
+                             CqDiags *diags);
+void cq_xml_file_free (CqXmlFile *f);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CqXmlFile, cq_xml_file_free)
+
+/* Validates against the instrument schema; adds one diagnostic per problem.
+ * Returns TRUE when the file is valid. */
+gboolean cq_xml_file_validate (CqXmlFile *f, CqDiags *diags);
+
+/* Source positions (1-based line and column) of an element's start tag, of
+ * one of its attributes (or of byte offset value_off inside that attribute's
+ * value), and of byte offset text_off inside its decoded text content. */
+void cq_xml_pos_element (CqXmlFile *f, xmlNodePtr node, int *line, int *col);
+void cq_xml_pos_attr (CqXmlFile *f, xmlNodePtr node, const char *attr, gssize value_off,
+                      int *line, int *col);
+void cq_xml_pos_text (CqXmlFile *f, xmlNodePtr node, gsize text_off, int *line, int *col);
