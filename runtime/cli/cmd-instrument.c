@@ -6,13 +6,15 @@
 #include "cq-diag.h"
 #include "cq-instrument.h"
 
+#define S(n) ((n) == 1 ? "" : "s")
+
 static void
 print_counts (const char *path, CqDiags *diags, FILE *out)
 {
   guint e = cq_diags_count (diags, CQ_DIAG_ERROR), w = cq_diags_count (diags, CQ_DIAG_WARNING);
-  fprintf (out, "%s: %u error%s", path, e, e == 1 ? "" : "s");
+  fprintf (out, "%s: %u error%s", path, e, S (e));
   if (w > 0)
-    fprintf (out, ", %u warning%s", w, w == 1 ? "" : "s");
+    fprintf (out, ", %u warning%s", w, S (w));
   fputc ('\n', out);
 }
 
@@ -56,13 +58,17 @@ cq_cmd_validate (int argc, char **argv)
           print_counts (argv[i], diags, stderr);
         }
       else if (!quiet)
-        printf ("%s: valid: instrument '%s' %s (%s), %u modules, %u domains, %u items, "
-                "%u protocols, %u languages; sha256 %.16s\n",
+        {
+          g_autofree char *langs = g_strjoinv (" ", (char **) inst->languages);
+          printf ("%s: valid: instrument '%s' %s (%s), %u module%s, %u domain%s, %u item%s, "
+                "%u protocol%s, languages %s; sha256 %.16s\n",
                 argv[i], inst->id, inst->version,
                 inst->validation == CQ_VALIDATION_ILLUSTRATIVE ? "illustrative, not validated"
                 : cq_validation_name (inst->validation),
-                inst->n_modules, inst->n_domains, inst->n_items, inst->n_protocols,
-                inst->n_languages, inst->sha256);
+                inst->n_modules, S (inst->n_modules), inst->n_domains, S (inst->n_domains),
+                inst->n_items, S (inst->n_items), inst->n_protocols, S (inst->n_protocols),
+                langs, inst->sha256);
+        }
     }
   return status;
 }

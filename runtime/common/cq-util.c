@@ -121,29 +121,30 @@ cq_path_inside (const char *base_dir, const char *href, GError **error)
   return g_steal_pointer (&joined);
 }
 
+/* Optimal string alignment distance: a swap of two neighbours costs 1,
+ * the commonest typo. */
 static guint
 edit_distance (const char *a, const char *b)
 {
   gsize la = strlen (a), lb = strlen (b);
   if (la > 64 || lb > 64)
     return G_MAXUINT;
-  guint row[65];
+  guint d[65][65];
+  for (gsize i = 0; i <= la; i++)
+    d[i][0] = (guint) i;
   for (gsize j = 0; j <= lb; j++)
-    row[j] = (guint) j;
+    d[0][j] = (guint) j;
   for (gsize i = 1; i <= la; i++)
-    {
-      guint diag = row[0];
-      row[0] = (guint) i;
-      for (gsize j = 1; j <= lb; j++)
-        {
-          guint up = row[j];
-          guint cost = a[i - 1] == b[j - 1] ? 0 : 1;
-          guint best = MIN (row[j] + 1, row[j - 1] + 1);
-          row[j] = MIN (best, diag + cost);
-          diag = up;
-        }
-    }
-  return row[lb];
+    for (gsize j = 1; j <= lb; j++)
+      {
+        guint cost = a[i - 1] == b[j - 1] ? 0 : 1;
+        guint best = MIN (d[i - 1][j] + 1, d[i][j - 1] + 1);
+        best = MIN (best, d[i - 1][j - 1] + cost);
+        if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+          best = MIN (best, d[i - 2][j - 2] + 1);
+        d[i][j] = best;
+      }
+  return d[la][lb];
 }
 
 const char *

@@ -231,21 +231,29 @@ scan_call (CqExprScan *scan, const Tok *tk, guint i, CqAccess access)
                "the first argument of %s() must be an item id written as a string literal", name);
       return i + 2;
     }
-  CqExprRef ref = { access, g_strdup (arg->text), arg->off + 1, NULL, 0 };
   guint j = i + 3;
+  if (!is_op (&tk[j], ")") && !is_op (&tk[j], ","))
+    {
+      problem (scan, arg->off, "write the item id in quotes so that the dependency can be checked",
+               "the item id in %s() must be a plain string literal, not an expression", name);
+      return j;
+    }
+  CqExprRef ref = { access, g_strdup (arg->text), arg->off + 1, NULL, 0 };
   if (two)
     {
       const Tok *arg2 = &tk[j + 1];
-      if (!is_op (&tk[j], ",") || arg2->type != T_STRING || arg2->text == NULL)
-        problem (scan, is_op (&tk[j], ",") ? arg2->off : tk[j].off, NULL,
-                 "%s() needs a second argument: the %s, as a string literal", name,
-                 access == CQ_ACCESS_SELECTED ? "option id" : "level id");
-      else
+      if (!is_op (&tk[j], ",") || arg2->type != T_STRING || arg2->text == NULL
+          || !(is_op (&tk[j + 2], ")") || is_op (&tk[j + 2], ",")))
         {
-          ref.level = g_strdup (arg2->text);
-          ref.level_off = arg2->off + 1;
-          j += 2;
+          problem (scan, is_op (&tk[j], ",") ? arg2->off : tk[j].off, NULL,
+                   "%s() needs a second argument: the %s, as a plain string literal", name,
+                   access == CQ_ACCESS_SELECTED ? "option id" : "level id");
+          g_free (ref.item);
+          return j + 1;
         }
+      ref.level = g_strdup (arg2->text);
+      ref.level_off = arg2->off + 1;
+      j += 2;
     }
   if (!is_op (&tk[j], ")"))
     problem (scan, tk[j].off, NULL, "%s() takes %s", name,

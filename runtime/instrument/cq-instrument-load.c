@@ -260,8 +260,9 @@ declare (Loader *L, const char *space, const char *id, CqXmlFile *f, xmlNodePtr 
       CqDiag *d = err_attr (L, f, n, "id", 0, "duplicate %s id '%s'", what, id);
       int line, col;
       cq_xml_pos_attr (prev->f, prev->node, "id", 0, &line, &col);
-      cq_diag_set_hint (d, "'%s' is already the id of a %s at %s:%d:%d; ids must be unique",
-                        id, prev->what, prev->f->display, line, col);
+      cq_diag_set_hint (d, "'%s' is already the id of %s %s at %s:%d:%d; ids must be unique",
+                        id, strchr ("aeiou", prev->what[0]) ? "an" : "a", prev->what,
+                        prev->f->display, line, col);
       return FALSE;
     }
   Decl *decl = g_new0 (Decl, 1);
@@ -585,11 +586,26 @@ read_expr (Loader *L, CqXmlFile *f, xmlNodePtr n, CqItem *owner, GPtrArray *scop
           l++;
       while (off < len && g_ascii_isspace (src[off]))
         off++;
+      /* Lua gives no column; "near 'tok'" usually finds it on that line. */
+      const char *near = strstr (msg, "near '");
+      if (near != NULL)
+        {
+          g_autofree char *tok = g_strdup (near + 6);
+          char *q = strrchr (tok, '\'');
+          if (q != NULL)
+            *q = '\0';
+          gsize eol = off;
+          while (eol < len && src[eol] != '\n')
+            eol++;
+          const char *hit = *tok ? g_strstr_len (src + off, (gssize) (eol - off), tok) : NULL;
+          if (hit != NULL)
+            off = (gsize) (hit - src);
+        }
       CqDiag *d = err_text (L, f, n, off, "%s does not compile: %s", what, msg);
-      if (strstr (msg, "'<eof>' expected") != NULL)
-        cq_diag_set_hint (d, "write one Lua expression, not a statement");
-      else if (strstr (msg, "'=' expected") != NULL || strstr (msg, "near '='") != NULL)
+      if (strstr (msg, "near '='") != NULL)
         cq_diag_set_hint (d, "compare with '==' (equal) or '~=' (different)");
+      else if (strstr (msg, "<eof> expected") != NULL)
+        cq_diag_set_hint (d, "write one Lua expression, not a statement");
     }
 
   PendingExpr *p = g_new0 (PendingExpr, 1);
@@ -754,8 +770,11 @@ load_item (Loader *L, CqXmlFile *f, xmlNodePtr n, GPtrArray *scope_inferences)
 {
   CqInstrumentPrivate *P = L->priv;
   const char *id = attr (n, "id");
-  if (id == NULL || !declare (L, "element", id, f, n, "item"))
+  if (id == NULL)
     return;
+  /* A duplicate is still checked, so that its own errors show too, but it
+   * joins neither the model nor the dependency graph. */
+  gboolean registered = declare (L, "element", id, f, n, "item");
 
   CqItem *it = arena_new (L, CqItem);
   g_autofree char *what = g_strdup_printf ("item '%s'", id);
@@ -898,8 +917,8 @@ load_item (Loader *L, CqXmlFile *f, xmlNodePtr n, GPtrArray *scope_inferences)
         kinds += (it->evidence_sources >> b) & 1;
       if (it->evidence_min_sources > kinds)
         err_attr (L, f, ev, "min-sources", -1,
-                  "%s needs evidence from %u independent sources but accepts only %u kinds of source",
-                  what, it->evidence_min_sources, kinds);
+                  "%s needs evidence from %u independent sources but accepts only %u kind%s of source",
+                  what, it->evidence_min_sources, kinds, kinds == 1 ? "" : "s");
       if (it->evidence_min_sources > it->evidence_min)
         err_attr (L, f, ev, "min-sources", -1,
                   "%s needs %u independent sources but only %u evidence entries", what,
@@ -930,6 +949,11 @@ load_item (Loader *L, CqXmlFile *f, xmlNodePtr n, GPtrArray *scope_inferences)
   it->constraints = (const CqConstraint *) g_array_free (constraints, FALSE);
   g_ptr_array_add (P->allocs, (gpointer) it->constraints);
 
+  if (!registered)
+    {
+      it->index = G_MAXUINT;
+      return;
+    }
   g_ptr_array_add (L->items, it);
   g_ptr_array_add (L->cur_module_items, it);
   g_hash_table_insert (P->items, (gpointer) it->id, it);
@@ -1330,7 +1354,10 @@ static void
 governed_items (PendingExpr *p, GPtrArray *out)
 {
   if (p->owner != NULL)
-    g_ptr_array_add (out, p->owner);
+    {
+      if (p->owner->index != G_MAXUINT)
+        g_ptr_array_add (out, p->owner);
+    }
   else if (p->scope_items != NULL)
     for (guint i = 0; i < p->scope_items->len; i++)
       g_ptr_array_add (out, p->scope_items->pdata[i]);
@@ -1532,7 +1559,16 @@ cq_instrument_load (const char *path, CqDiags *diags)
   I->display_path = intern (&L, path);
 
   guint errors_before = cq_diags_count (diags, CQ_DIAG_ERROR);
-  CqXmlFile *f = load_file (&L, relpath, "instrument", NULL, NULL);
+  CqXmlFile *f = NULL;
+  g_autofree char *main_path = g_build_filename (L.dir, relpath, NULL);
+  if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (main_path, G_FILE_TEST_EXISTS))
+    {
+      CqDiag *d = cq_diags_add (diags, CQ_DIAG_ERROR, path, 0, 0,
+                                "not an instrument folder: it has no instrument.xml");
+      cq_diag_set_hint (d, "name the instrument's folder, or its main XML file");
+    }
+  else
+    f = load_file (&L, relpath, "instrument", NULL, NULL);
   if (f != NULL)
     {
       xmlNodePtr root = xmlDocGetRootElement (f->doc);

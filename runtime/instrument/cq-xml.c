@@ -125,6 +125,45 @@ first_line (const char *msg)
   return s;
 }
 
+/* libxml2 checks attributes for duplicates pairwise: an element with 100,000
+ * attributes would take hours. Count them first, in one linear pass over
+ * the raw text, and refuse absurd start tags before the parser sees them. */
+static gboolean
+attributes_bounded (const char *s, gsize len, int *line)
+{
+  const char *p = s, *end = s + len;
+  int l = 1;
+
+  while (p < end)
+    {
+      const char *lt = memchr (p, '<', end - p);
+      if (lt == NULL)
+        break;
+      for (const char *q = p; q < lt; q++)
+        l += *q == '\n';
+      p = lt + 1;
+      if (p < end && (*p == '!' || *p == '?' || *p == '/'))
+        continue; /* comments, CDATA and declarations hold no attributes */
+      guint n = 0;
+      char quote = 0;
+      for (; p < end && (quote || *p != '>'); p++)
+        {
+          if (*p == '\n')
+            l++;
+          if (quote)
+            quote = *p == quote ? 0 : quote;
+          else if (*p == '"' || *p == '\'')
+            quote = *p;
+          else if (*p == '=' && ++n > CQ_XML_MAX_ATTRS)
+            {
+              *line = l;
+              return FALSE;
+            }
+        }
+    }
+  return TRUE;
+}
+
 CqXmlFile *
 cq_xml_file_load (const char *path, const char *display, const char *relpath, CqDiags *diags)
 {
@@ -141,6 +180,15 @@ cq_xml_file_load (const char *path, const char *display, const char *relpath, Cq
   if (len == 0)
     {
       cq_diags_add (diags, CQ_DIAG_ERROR, display, 0, 0, "file is empty");
+      g_bytes_unref (bytes);
+      return NULL;
+    }
+
+  int attrs_line = 0;
+  if (!attributes_bounded (data, len, &attrs_line))
+    {
+      cq_diags_add (diags, CQ_DIAG_ERROR, display, attrs_line, 1,
+                    "an element has more than %d attributes", CQ_XML_MAX_ATTRS);
       g_bytes_unref (bytes);
       return NULL;
     }
@@ -175,13 +223,17 @@ cq_xml_file_load (const char *path, const char *display, const char *relpath, Cq
   if (!well_formed || doc == NULL || xmlDocGetRootElement (doc) == NULL)
     {
       if (g.refusal != NULL)
-        cq_diags_add (diags, CQ_DIAG_ERROR, display, g.refusal_line, 0, "%s", g.refusal);
+        cq_diags_add (diags, CQ_DIAG_ERROR, display, g.refusal_line, g.refusal_line > 0 ? 1 : 0,
+                      "%s", g.refusal);
       else if (g.have_error)
         {
           g_autofree char *msg = first_line (g.first_error.message);
-          cq_diags_add (diags, CQ_DIAG_ERROR, display, g.first_error.line,
-                        g.first_error.line > 0 ? g.first_error.int2 : 0,
-                        "not well-formed XML: %s", msg);
+          int line = g.first_error.line, col = line > 0 ? MAX (1, g.first_error.int2) : 0;
+          if (g.first_error.code == XML_ERR_INVALID_CHAR || strstr (msg, "not proper UTF-8") != NULL)
+            cq_diags_add (diags, CQ_DIAG_ERROR, display, line, col,
+                          "invalid UTF-8: instrument files must be UTF-8 text");
+          else
+            cq_diags_add (diags, CQ_DIAG_ERROR, display, line, col, "not well-formed XML: %s", msg);
         }
       else
         cq_diags_add (diags, CQ_DIAG_ERROR, display, 0, 0, "not well-formed XML");
@@ -526,6 +578,8 @@ clean_message (const char *msg)
       p += nl;
     else
       g_string_append_c (s, *p++);
+  if (g_str_has_prefix (s->str, "Element '"))
+    s->str[0] = 'e';
   return g_string_free (s, FALSE);
 }
 

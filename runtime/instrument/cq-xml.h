@@ -13,6 +13,7 @@
 #define CQ_XML_MAX_FILE_SIZE (16u * 1024u * 1024u)
 #define CQ_XML_MAX_DEPTH 48
 #define CQ_XML_MAX_ATTR_SIZE (16u * 1024u)
+#define CQ_XML_MAX_ATTRS 64
 
 typedef struct _CqXmlFile CqXmlFile;
 

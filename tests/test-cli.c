@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
+/* The colloquy command as a user runs it: exit statuses and output. */
+#include <glib.h>
+#include <string.h>
+
+static const char *colloquy, *source_dir;
+
+typedef struct {
+  int status;
+  char *out, *err;
+} Run;
+
+static void
+run_clear (Run *r)
+{
+  g_free (r->out);
+  g_free (r->err);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, run_clear)
+
+static void
+run (Run *r, const char *first, ...)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  va_list ap;
+  g_autoptr (GError) error = NULL;
+  int wait = 0;
+
+  g_ptr_array_add (argv, (gpointer) colloquy);
+  va_start (ap, first);
+  for (const char *a = first; a != NULL; a = va_arg (ap, const char *))
+    g_ptr_array_add (argv, (gpointer) a);
+  va_end (ap);
+  g_ptr_array_add (argv, NULL);
+  g_assert_true (g_spawn_sync (source_dir, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL,
+                               NULL, &r->out, &r->err, &wait, &error));
+  g_assert_no_error (error);
+  r->status = WIFEXITED (wait) ? WEXITSTATUS (wait) : 128 + WTERMSIG (wait);
+}
+
+static void
+test_help_and_version (void)
+{
+  g_auto (Run) r = { 0 };
+  run (&r, "--help", NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_true (g_str_has_prefix (r.out, "Usage: colloquy COMMAND"));
+  g_assert_nonnull (strstr (r.out, "validate PATH..."));
+  g_assert_nonnull (strstr (r.out, "show PATH"));
+
+  g_auto (Run) v = { 0 };
+  run (&v, "--version", NULL);
+  g_assert_cmpint (v.status, ==, 0);
+  g_assert_true (g_str_has_prefix (v.out, "colloquy "));
+
+  g_auto (Run) h = { 0 };
+  run (&h, "validate", "--help", NULL);
+  g_assert_cmpint (h.status, ==, 0);
+  g_assert_nonnull (strstr (h.out, "FILE:LINE:COLUMN: error: MESSAGE"));
+  g_assert_nonnull (strstr (h.out, "--strict"));
+
+  g_auto (Run) s = { 0 };
+  run (&s, "show", "--help", NULL);
+  g_assert_cmpint (s.status, ==, 0);
+  g_assert_nonnull (strstr (s.out, "--lang"));
+}
+
+static void
+test_usage_errors (void)
+{
+  g_auto (Run) none = { 0 };
+  run (&none, NULL);
+  g_assert_cmpint (none.status, ==, 2);
+  g_assert_nonnull (strstr (none.err, "Usage:"));
+
+  g_auto (Run) typo = { 0 };
+  run (&typo, "valdate", "x", NULL);
+  g_assert_cmpint (typo.status, ==, 2);
+  g_assert_nonnull (strstr (typo.err, "unknown command 'valdate'"));
+  g_assert_nonnull (strstr (typo.err, "Did you mean 'colloquy validate'?"));
+
+  g_auto (Run) noarg = { 0 };
+  run (&noarg, "validate", NULL);
+  g_assert_cmpint (noarg.status, ==, 2);
+  g_assert_nonnull (strstr (noarg.err, "name at least one instrument"));
+
+  g_auto (Run) badopt = { 0 };
+  run (&badopt, "show", "--colour", "instruments/example", NULL);
+  g_assert_cmpint (badopt.status, ==, 2);
+  g_assert_nonnull (strstr (badopt.err, "Unknown option --colour"));
+
+  g_auto (Run) lang = { 0 };
+  run (&lang, "show", "--lang", "de", "instruments/example", NULL);
+  g_assert_cmpint (lang.status, ==, 2);
+  g_assert_nonnull (strstr (lang.err, "no 'de' text; it declares fr, en"));
+}
+
+static void
+test_validate (void)
+{
+  g_auto (Run) ok = { 0 };
+  run (&ok, "validate", "instruments/example", "tests/instrument/minimal.xml", NULL);
+  g_assert_cmpint (ok.status, ==, 0);
+  g_assert_cmpstr (ok.err, ==, "");
+  g_auto (GStrv) lines = g_strsplit (ok.out, "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 3);
+  g_assert_true (g_str_has_prefix (lines[0], "instruments/example: valid: instrument 'example' "
+                                   "1.0.0 (illustrative, not validated), 8 modules, 10 domains, "
+                                   "15 items, 2 protocols, languages fr en; sha256 "));
+  g_assert_true (g_str_has_prefix (lines[1], "tests/instrument/minimal.xml: valid: instrument "
+                                   "'minimal' 1.0 (illustrative, not validated), 1 module, "
+                                   "1 domain, 3 items, 1 protocol"));
+
+  /* Every error of every instrument, then a count per instrument; exit 1. */
+  g_auto (Run) bad = { 0 };
+  run (&bad, "validate", "tests/instrument/broken/many-errors.xml", "instruments/example",
+       "tests/instrument/broken/cycle.xml", NULL);
+  g_assert_cmpint (bad.status, ==, 1);
+  g_assert_nonnull (strstr (bad.err,
+    "tests/instrument/broken/many-errors.xml:45:41: error: item 'b' is rated by undefined "
+    "role 'edcator'\n  hint: did you mean 'educator'?\n"));
+  g_assert_nonnull (strstr (bad.err, "tests/instrument/broken/many-errors.xml: 5 errors\n"));
+  g_assert_nonnull (strstr (bad.err, "tests/instrument/broken/cycle.xml:42:36: error: dependency "
+                                     "cycle: a -> c -> b -> a\n"));
+  g_assert_nonnull (strstr (bad.out, "instruments/example: valid"));
+
+  /* No colour when not on a terminal. */
+  g_assert_null (strchr (bad.err, '\033'));
+}
+
+static void
+test_show (void)
+{
+  g_auto (Run) r = { 0 };
+  run (&r, "show", "--lang", "en", "instruments/example", NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_true (g_str_has_prefix (r.out, "instrument example 1.0.0 — Example structured "
+                                   "assessment instrument\n"));
+  g_assert_nonnull (strstr (r.out, "      item net.isolation — Social isolation\n"
+                                   "        rating(presence, relevance); risk, current, dynamic; "
+                                   "compartment synthesis; rated by educator, psychologist\n"));
+
+  g_auto (Run) bad = { 0 };
+  run (&bad, "show", "tests/instrument/broken/undefined-role.xml", NULL);
+  g_assert_cmpint (bad.status, ==, 1);
+  g_assert_cmpstr (bad.out, ==, "");
+  g_assert_nonnull (strstr (bad.err, "undefined role 'edcator'"));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  colloquy = g_getenv ("COLLOQUY");
+  source_dir = g_getenv ("CQ_SOURCE_DIR");
+  g_assert_nonnull (colloquy);
+  g_assert_nonnull (source_dir);
+  g_test_add_func ("/cli/help-and-version", test_help_and_version);
+  g_test_add_func ("/cli/usage-errors", test_usage_errors);
+  g_test_add_func ("/cli/validate", test_validate);
+  g_test_add_func ("/cli/show", test_show);
+  return g_test_run ();
+}
