@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
 /* The colloquy command: a thin front end over the library. */
 #include <locale.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -75,6 +76,10 @@ int
 main (int argc, char **argv)
 {
   setlocale (LC_ALL, "");
+  /* Loading an instrument allocates and frees hundreds of thousands of
+   * small tree nodes; glibc's fast bins then spend more time consolidating
+   * than the parser spends parsing. */
+  mallopt (M_MXFAST, 0);
   /* Messages and numbers in output are locale-independent. */
   setlocale (LC_NUMERIC, "C");
 

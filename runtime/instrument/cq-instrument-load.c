@@ -4,6 +4,7 @@
 #include "cq-instrument-private.h"
 
 #include <libxml/tree.h>
+#include <openssl/evp.h>
 #include <string.h>
 
 #include "cq-expr.h"
@@ -44,7 +45,9 @@ typedef struct {
   GPtrArray *pending; /* PendingExpr* */
   GPtrArray *roles, *compartments, *scales, *inferences, *modules, *domains, *items,
     *protocols;
-  GPtrArray *module_nodes; /* (CqXmlFile*, xmlNode*) pairs for protocol checks */
+  GString *scratch, *scratch2; /* reused text buffers */
+  GThreadPool *validators;      /* schema checks, beside the model building */
+  GPtrArray *schema_diags;      /* CqDiags*, one per file, merged at the end */
   CqModule *cur_module;
   CqDomain *cur_domain;
   GPtrArray *cur_module_items;
@@ -225,6 +228,24 @@ cmp_strp (const void *a, const void *b)
   return strcmp (*(const char *const *) a, *(const char *const *) b);
 }
 
+/* An element's text without copying it when it is one text node, as it
+ * nearly always is; else its text children joined in scratch.
+ * (xmlNodeGetContent allocates 4 KiB per call: costly on big instruments.) */
+static const char *
+node_text (xmlNodePtr n, GString *scratch)
+{
+  xmlNodePtr c = n->children;
+  if (c == NULL)
+    return "";
+  if (c->next == NULL && (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE))
+    return (const char *) c->content;
+  g_string_truncate (scratch, 0);
+  for (; c != NULL; c = c->next)
+    if ((c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) && c->content)
+      g_string_append (scratch, (const char *) c->content);
+  return scratch->str;
+}
+
 /* "did you mean" among the ids of a table, or the list of them. */
 static void
 hint_ids (CqDiag *d, GHashTable *table, const char *id, const char *kind_plural)
@@ -273,12 +294,13 @@ declare (Loader *L, const char *space, const char *id, CqXmlFile *f, xmlNodePtr 
 
 /* Localised text ========================================================== */
 
-static char *
-normalise_space (const char *s)
+/* Runs of white space become one space; none at either end. */
+static const char *
+normalise_space (const char *s, GString *out)
 {
-  GString *out = g_string_new (NULL);
   gboolean space = FALSE;
 
+  g_string_truncate (out, 0);
   for (; *s; s++)
     if (g_ascii_isspace (*s))
       space = TRUE;
@@ -289,68 +311,82 @@ normalise_space (const char *s)
         space = FALSE;
         g_string_append_c (out, *s);
       }
-  return g_string_free (out, FALSE);
+  return out->str;
 }
 
+/* Reads a localised text; what_fmt names it in messages ("the label of
+ * item '%s'"), formatted only when there is something to say. */
 static CqText
-read_text (Loader *L, CqXmlFile *f, xmlNodePtr container, const char *what)
+read_text (Loader *L, CqXmlFile *f, xmlNodePtr container, const char *what_fmt, ...)
+  G_GNUC_PRINTF (4, 5);
+
+static CqText
+read_text (Loader *L, CqXmlFile *f, xmlNodePtr container, const char *what_fmt, ...)
 {
   CqText t = { 0, NULL };
   if (container == NULL)
     return t;
-  GArray *entries = g_array_new (FALSE, TRUE, sizeof (CqTextEntry));
+  va_list ap;
+  va_start (ap, what_fmt);
+  g_autofree char *what = NULL;
+#define WHAT (what ? what : (what = g_strdup_vprintf (what_fmt, ap)))
+  CqTextEntry entries[16];
+  guint n = 0;
 
   FOR_CHILDREN (c, container, "text")
     {
       const char *lang = attr (c, "lang");
       if (lang == NULL)
         continue;
-      gboolean declared = FALSE, dup = FALSE;
+      const char *declared = NULL;
+      gboolean dup = FALSE;
       for (guint i = 0; i < L->inst->n_languages; i++)
         if (strcmp (L->inst->languages[i], lang) == 0)
-          declared = TRUE;
-      for (guint i = 0; i < entries->len; i++)
-        if (strcmp (g_array_index (entries, CqTextEntry, i).lang, lang) == 0)
+          declared = L->inst->languages[i];
+      for (guint i = 0; i < n; i++)
+        if (strcmp (entries[i].lang, lang) == 0)
           dup = TRUE;
-      if (!declared)
+      if (declared == NULL)
         {
           CqDiag *d = err_attr (L, f, c, "lang", 0, "%s has text in '%s', which is not a declared "
-                                "language", what, lang);
+                                "language", WHAT, lang);
           g_autofree char *langs = g_strjoinv (" ", (char **) L->inst->languages);
           cq_diag_set_hint (d, "the instrument declares languages=\"%s\"", langs);
           continue;
         }
-      if (dup)
+      if (dup || n == G_N_ELEMENTS (entries))
         {
-          err_attr (L, f, c, "lang", 0, "%s has two '%s' texts", what, lang);
+          err_attr (L, f, c, "lang", 0, "%s has two '%s' texts", WHAT, lang);
           continue;
         }
-      xmlChar *content = xmlNodeGetContent (c);
-      g_autofree char *norm = normalise_space ((const char *) content);
-      xmlFree (content);
+      const char *norm = normalise_space (node_text (c, L->scratch), L->scratch2);
       if (*norm == '\0')
-        err_node (L, f, c, "%s has an empty '%s' text", what, lang);
-      CqTextEntry e = { intern (L, lang), intern (L, norm) };
-      g_array_append_val (entries, e);
+        err_node (L, f, c, "%s has an empty '%s' text", WHAT, lang);
+      entries[n++] = (CqTextEntry) { declared, g_string_chunk_insert (L->priv->strings, norm) };
     }
 
   for (guint i = 0; i < L->inst->n_languages; i++)
     {
       gboolean found = FALSE;
-      for (guint k = 0; k < entries->len; k++)
-        if (strcmp (g_array_index (entries, CqTextEntry, k).lang, L->inst->languages[i]) == 0)
-          found = TRUE;
+      for (guint k = 0; k < n; k++)
+        found |= entries[k].lang == L->inst->languages[i];
       if (!found)
         {
-          CqDiag *d = err_node (L, f, container, "%s has no '%s' text", what,
+          CqDiag *d = err_node (L, f, container, "%s has no '%s' text", WHAT,
                                 L->inst->languages[i]);
           cq_diag_set_hint (d, "add <text lang=\"%s\">…</text>: every text needs each declared "
                                "language", L->inst->languages[i]);
         }
     }
-  t.n = entries->len;
-  t.entries = (const CqTextEntry *) g_array_free (entries, FALSE);
-  g_ptr_array_add (L->priv->allocs, (gpointer) t.entries);
+#undef WHAT
+  va_end (ap);
+  t.n = n;
+  if (n > 0)
+    {
+      CqTextEntry *copy = arena_alloc (L, n * sizeof (CqTextEntry));
+      memcpy (copy, entries, n * sizeof (CqTextEntry));
+      t.entries = copy;
+    }
   return t;
 }
 
@@ -366,10 +402,8 @@ load_metadata (Loader *L, CqXmlFile *f, xmlNodePtr md)
   I->description = read_text (L, f, child (md, "description"), "the instrument's description");
   FOR_CHILDREN (a, md, "author")
     {
-      xmlChar *s = xmlNodeGetContent (a);
-      g_autofree char *norm = normalise_space ((const char *) s);
-      xmlFree (s);
-      g_ptr_array_add (authors, (gpointer) intern (L, norm));
+      g_ptr_array_add (authors, (gpointer) intern (L, normalise_space (node_text (a, L->scratch),
+                                                                       L->scratch2)));
     }
   I->n_authors = authors->len;
   g_ptr_array_add (authors, NULL);
@@ -378,10 +412,7 @@ load_metadata (Loader *L, CqXmlFile *f, xmlNodePtr md)
   xmlNodePtr lic = child (md, "licence");
   if (lic != NULL)
     {
-      xmlChar *s = xmlNodeGetContent (lic);
-      g_autofree char *norm = normalise_space ((const char *) s);
-      xmlFree (s);
-      I->licence = intern (L, norm);
+      I->licence = intern (L, normalise_space (node_text (lic, L->scratch), L->scratch2));
       I->licence_spdx = intern (L, attr (lic, "spdx"));
     }
   xmlNodePtr val = child (md, "validation");
@@ -467,8 +498,7 @@ load_declarations (Loader *L, CqXmlFile *f, xmlNodePtr root)
         continue;
       CqCompartment *x = arena_new (L, CqCompartment);
       x->id = intern (L, id);
-      g_autofree char *what = g_strdup_printf ("the label of compartment '%s'", id);
-      x->label = read_text (L, f, child (c, "label"), what);
+      x->label = read_text (L, f, child (c, "label"), "the label of compartment '%s'", id);
       x->exports = profile_bits (attr (c, "exports"));
       g_ptr_array_add (L->compartments, x);
       g_hash_table_insert (P->compartments, (gpointer) x->id, x);
@@ -481,8 +511,7 @@ load_declarations (Loader *L, CqXmlFile *f, xmlNodePtr root)
         continue;
       CqRole *x = arena_new (L, CqRole);
       x->id = intern (L, id);
-      g_autofree char *what = g_strdup_printf ("the label of role '%s'", id);
-      x->label = read_text (L, f, child (c, "label"), what);
+      x->label = read_text (L, f, child (c, "label"), "the label of role '%s'", id);
       GArray *t = tokens (attr (c, "reads"));
       GPtrArray *reads = g_ptr_array_new ();
       for (guint i = 0; i < t->len; i++)
@@ -514,9 +543,8 @@ load_declarations (Loader *L, CqXmlFile *f, xmlNodePtr root)
       CqScale *x = arena_new (L, CqScale);
       x->id = intern (L, id);
       x->ordered = ordered;
-      g_autofree char *what = g_strdup_printf ("the label of %s '%s'",
-                                               ordered ? "scale" : "option list", id);
-      x->label = read_text (L, f, child (c, "label"), what);
+      x->label = read_text (L, f, child (c, "label"), "the label of %s '%s'",
+                            ordered ? "scale" : "option list", id);
       GPtrArray *levels = g_ptr_array_new ();
       g_autofree char *space = g_strdup_printf ("level:%s", id);
       xmlNodePtr first_insufficient = NULL;
@@ -529,9 +557,8 @@ load_declarations (Loader *L, CqXmlFile *f, xmlNodePtr root)
           l->id = intern (L, lid);
           l->index = levels->len;
           l->insufficient = attr_bool (lv, "insufficient", FALSE);
-          g_autofree char *lwhat = g_strdup_printf ("the label of %s '%s' in '%s'",
-                                                    ordered ? "level" : "option", lid, id);
-          l->label = read_text (L, f, child (lv, "label"), lwhat);
+          l->label = read_text (L, f, child (lv, "label"), "the label of %s '%s' in '%s'",
+                                ordered ? "level" : "option", lid, id);
           if (l->insufficient && first_insufficient != NULL)
             err_attr (L, f, lv, "insufficient", -1,
                       "scale '%s' has more than one 'insufficient information' level", id);
@@ -552,8 +579,7 @@ load_declarations (Loader *L, CqXmlFile *f, xmlNodePtr root)
         continue;
       CqInference *x = arena_new (L, CqInference);
       x->id = intern (L, id);
-      g_autofree char *what = g_strdup_printf ("prohibited inference '%s'", id);
-      x->text = read_text (L, f, c, what);
+      x->text = read_text (L, f, c, "prohibited inference '%s'", id);
       g_ptr_array_add (L->inferences, x);
       g_hash_table_insert (P->inferences, (gpointer) x->id, x);
     }
@@ -563,15 +589,19 @@ load_declarations (Loader *L, CqXmlFile *f, xmlNodePtr root)
 
 static CqExpr *
 read_expr (Loader *L, CqXmlFile *f, xmlNodePtr n, CqItem *owner, GPtrArray *scope_items,
-           gboolean is_constraint, const char *what)
+           gboolean is_constraint, const char *what_fmt, ...) G_GNUC_PRINTF (7, 8);
+
+static CqExpr *
+read_expr (Loader *L, CqXmlFile *f, xmlNodePtr n, CqItem *owner, GPtrArray *scope_items,
+           gboolean is_constraint, const char *what_fmt, ...)
 {
   if (n == NULL)
     return NULL;
-  xmlChar *content = xmlNodeGetContent (n);
-  const char *src = (const char *) content;
+  const char *src = node_text (n, L->scratch);
   CqExpr *e = arena_new (L, CqExpr);
 
-  e->source = intern (L, src);
+  e->source = g_string_chunk_insert (L->priv->strings, src);
+  src = e->source;
   e->where = (CqLocation) { intern (L, f->relpath), (int) xmlGetLineNo (n) };
 
   int line = 0;
@@ -601,6 +631,10 @@ read_expr (Loader *L, CqXmlFile *f, xmlNodePtr n, CqItem *owner, GPtrArray *scop
           if (hit != NULL)
             off = (gsize) (hit - src);
         }
+      va_list ap;
+      va_start (ap, what_fmt);
+      g_autofree char *what = g_strdup_vprintf (what_fmt, ap);
+      va_end (ap);
       CqDiag *d = err_text (L, f, n, off, "%s does not compile: %s", what, msg);
       if (strstr (msg, "near '='") != NULL)
         cq_diag_set_hint (d, "compare with '==' (equal) or '~=' (different)");
@@ -617,7 +651,6 @@ read_expr (Loader *L, CqXmlFile *f, xmlNodePtr n, CqItem *owner, GPtrArray *scop
   p->node = n;
   cq_expr_scan (src, len, &p->scan);
   g_ptr_array_add (L->pending, p);
-  xmlFree (content);
   return e;
 }
 
@@ -725,8 +758,7 @@ read_answer (Loader *L, CqXmlFile *f, xmlNodePtr n, CqAnswerSpec *a, const char 
           fd->id = intern (L, id);
           fd->required = attr_bool (fn, "required", FALSE);
           g_autofree char *what = g_strdup_printf ("field '%s' of %s", id, owner_what);
-          g_autofree char *lwhat = g_strdup_printf ("the label of %s", what);
-          fd->label = read_text (L, f, child (fn, "label"), lwhat);
+          fd->label = read_text (L, f, child (fn, "label"), "the label of %s", what);
           for (xmlNodePtr an = first_el (fn); an; an = next_el (an))
             if (!is_el (an, "label"))
               read_answer (L, f, an, &fd->answer, what);
@@ -813,10 +845,32 @@ load_item (Loader *L, CqXmlFile *f, xmlNodePtr n, GPtrArray *scope_inferences)
   g_ptr_array_add (tagv, NULL);
   it->tags = freeze (L, tagv);
 
-  g_autofree char *lwhat = g_strdup_printf ("the label of %s", what);
-  it->label = read_text (L, f, child (n, "label"), lwhat);
+  /* One pass over the children: items are most of an instrument. The
+   * schema keeps elements of one kind together, so a run starts at the
+   * first of them. */
+  xmlNodePtr label = NULL, rb = NULL, answer = NULL, prompt = NULL, guide = NULL, ev = NULL,
+             inference = NULL, relevant = NULL, constraint = NULL;
+  for (xmlNodePtr c = first_el (n); c; c = next_el (c))
+    {
+      const char *nm = (const char *) c->name;
+#define SLOT(var, name) if (var == NULL && strcmp (nm, name) == 0) var = c; else
+      SLOT (label, "label")
+      SLOT (rb, "rated-by")
+      SLOT (prompt, "prompt")
+      SLOT (guide, "guidance")
+      SLOT (ev, "evidence")
+      SLOT (inference, "prohibited-inference")
+      SLOT (relevant, "relevant-when")
+      SLOT (constraint, "constraint")
+      if (answer == NULL && answer_el (c))
+        answer = c;
+#undef SLOT
+    }
+#define FOR_RUN(c, first) \
+  for (xmlNodePtr c = (first); c != NULL && c->name == (first)->name; c = next_el (c))
 
-  xmlNodePtr rb = child (n, "rated-by");
+  it->label = read_text (L, f, label, "the label of %s", what);
+
   GPtrArray *raters = g_ptr_array_new ();
   if (rb != NULL)
     {
@@ -841,15 +895,13 @@ load_item (Loader *L, CqXmlFile *f, xmlNodePtr n, GPtrArray *scope_inferences)
   it->n_raters = raters->len;
   it->raters = freeze (L, raters);
 
-  for (xmlNodePtr c = first_el (n); c; c = next_el (c))
-    if (answer_el (c))
-      read_answer (L, f, c, &it->answer, what);
+  if (answer != NULL)
+    read_answer (L, f, answer, &it->answer, what);
 
   GArray *prompts = g_array_new (FALSE, TRUE, sizeof (CqText));
-  FOR_CHILDREN (c, n, "prompt")
+  FOR_RUN (c, prompt)
     {
-      g_autofree char *pwhat = g_strdup_printf ("prompt %u of %s", prompts->len + 1, what);
-      CqText t = read_text (L, f, c, pwhat);
+      CqText t = read_text (L, f, c, "prompt %u of %s", prompts->len + 1, what);
       g_array_append_val (prompts, t);
     }
   it->n_prompts = prompts->len;
@@ -858,7 +910,7 @@ load_item (Loader *L, CqXmlFile *f, xmlNodePtr n, GPtrArray *scope_inferences)
 
   GArray *guidance = g_array_new (FALSE, TRUE, sizeof (CqGuidance));
   const CqScale *levels = it->answer.scale;
-  FOR_CHILDREN (c, n, "guidance")
+  FOR_RUN (c, guide)
     {
       const char *level = attr (c, "level");
       if (level == NULL)
@@ -887,8 +939,8 @@ load_item (Loader *L, CqXmlFile *f, xmlNodePtr n, GPtrArray *scope_inferences)
           err_attr (L, f, c, "level", 0, "%s has two guidance entries for '%s'", what, level);
           continue;
         }
-      g_autofree char *gwhat = g_strdup_printf ("the guidance for '%s' of %s", level, what);
-      CqGuidance g = { intern (L, level), read_text (L, f, c, gwhat) };
+      CqGuidance g = { intern (L, level),
+                       read_text (L, f, c, "the guidance for '%s' of %s", level, what) };
       g_array_append_val (guidance, g);
     }
   if (it->answer.type == CQ_ANSWER_RATING && levels != NULL && guidance->len > 0)
@@ -904,14 +956,12 @@ load_item (Loader *L, CqXmlFile *f, xmlNodePtr n, GPtrArray *scope_inferences)
   it->guidance = (const CqGuidance *) g_array_free (guidance, FALSE);
   g_ptr_array_add (P->allocs, (gpointer) it->guidance);
 
-  xmlNodePtr ev = child (n, "evidence");
   it->evidence_min = ev ? attr_uint (ev, "min", 1) : 0;
   it->evidence_min_sources = ev ? attr_uint (ev, "min-sources", 1) : 0;
   it->evidence_sources = source_bits (ev ? attr (ev, "sources") : NULL);
   if (ev != NULL)
     {
-      g_autofree char *nwhat = g_strdup_printf ("the evidence note of %s", what);
-      it->evidence_note = read_text (L, f, child (ev, "note"), nwhat);
+      it->evidence_note = read_text (L, f, child (ev, "note"), "the evidence note of %s", what);
       guint kinds = 0;
       for (guint b = 0; b < 5; b++)
         kinds += (it->evidence_sources >> b) & 1;
@@ -928,21 +978,21 @@ load_item (Loader *L, CqXmlFile *f, xmlNodePtr n, GPtrArray *scope_inferences)
   GPtrArray *inf = g_ptr_array_new ();
   for (guint i = 0; i < scope_inferences->len; i++)
     g_ptr_array_add (inf, scope_inferences->pdata[i]);
-  FOR_CHILDREN (c, n, "prohibited-inference")
+  FOR_RUN (c, inference)
     add_inference (L, f, c, inf);
   it->n_inferences = inf->len;
   it->inferences = freeze (L, inf);
 
-  g_autofree char *rwhat = g_strdup_printf ("the relevance of %s", what);
-  it->relevant_when = read_expr (L, f, child (n, "relevant-when"), it, NULL, FALSE, rwhat);
+  it->relevant_when = read_expr (L, f, relevant, it, NULL, FALSE,
+                                 "the relevance of %s", what);
   GArray *constraints = g_array_new (FALSE, TRUE, sizeof (CqConstraint));
-  FOR_CHILDREN (c, n, "constraint")
+  FOR_RUN (c, constraint)
     {
-      g_autofree char *cwhat = g_strdup_printf ("constraint %u of %s", constraints->len + 1, what);
-      g_autofree char *mwhat = g_strdup_printf ("the message of %s", cwhat);
+      guint nth = constraints->len + 1;
       CqConstraint k = { 0 };
-      k.check = read_expr (L, f, child (c, "check"), it, NULL, TRUE, cwhat);
-      k.message = read_text (L, f, child (c, "message"), mwhat);
+      k.check = read_expr (L, f, child (c, "check"), it, NULL, TRUE, "constraint %u of %s", nth, what);
+      k.message = read_text (L, f, child (c, "message"), "the message of constraint %u of %s", nth,
+                             what);
       g_array_append_val (constraints, k);
     }
   it->n_constraints = constraints->len;
@@ -971,16 +1021,14 @@ load_module (Loader *L, CqXmlFile *f, xmlNodePtr mn)
   g_autofree char *what = g_strdup_printf ("module '%s'", id);
   m->id = intern (L, id);
   m->where = (CqLocation) { intern (L, f->relpath), (int) xmlGetLineNo (mn) };
-  g_autofree char *twhat = g_strdup_printf ("the title of %s", what);
-  g_autofree char *dwhat = g_strdup_printf ("the description of %s", what);
-  m->title = read_text (L, f, child (mn, "title"), twhat);
-  m->description = read_text (L, f, child (mn, "description"), dwhat);
+  m->title = read_text (L, f, child (mn, "title"), "the title of %s", what);
+  m->description = read_text (L, f, child (mn, "description"), "the description of %s", what);
   L->cur_module = m;
   GPtrArray *module_items = g_ptr_array_new ();
   g_ptr_array_add (P->arrays, module_items);
   L->cur_module_items = module_items;
-  g_autofree char *rwhat = g_strdup_printf ("the relevance of %s", what);
-  m->relevant_when = read_expr (L, f, child (mn, "relevant-when"), NULL, module_items, FALSE, rwhat);
+  m->relevant_when = read_expr (L, f, child (mn, "relevant-when"), NULL, module_items, FALSE,
+                                "the relevance of %s", what);
 
   g_autoptr (GPtrArray) module_inf = g_ptr_array_new ();
   FOR_CHILDREN (c, mn, "prohibited-inference")
@@ -993,19 +1041,17 @@ load_module (Loader *L, CqXmlFile *f, xmlNodePtr mn)
       if (did == NULL || !declare (L, "element", did, f, dn, "domain"))
         continue;
       CqDomain *d = arena_new (L, CqDomain);
-      g_autofree char *dwhat2 = g_strdup_printf ("domain '%s'", did);
       d->id = intern (L, did);
       d->module = m;
       d->where = (CqLocation) { intern (L, f->relpath), (int) xmlGetLineNo (dn) };
-      g_autofree char *dtw = g_strdup_printf ("the title of %s", dwhat2);
-      g_autofree char *ddw = g_strdup_printf ("the description of %s", dwhat2);
-      d->title = read_text (L, f, child (dn, "title"), dtw);
-      d->description = read_text (L, f, child (dn, "description"), ddw);
+      d->title = read_text (L, f, child (dn, "title"), "the title of domain '%s'", did);
+      d->description = read_text (L, f, child (dn, "description"), "the description of domain '%s'",
+                                  did);
       L->cur_domain = d;
 
       GPtrArray *domain_items = g_ptr_array_new ();
-      g_autofree char *drw = g_strdup_printf ("the relevance of %s", dwhat2);
-      d->relevant_when = read_expr (L, f, child (dn, "relevant-when"), NULL, domain_items, FALSE, drw);
+      d->relevant_when = read_expr (L, f, child (dn, "relevant-when"), NULL, domain_items, FALSE,
+                                    "the relevance of domain '%s'", did);
       g_autoptr (GPtrArray) inf = g_ptr_array_copy (module_inf, NULL, NULL);
       FOR_CHILDREN (c, dn, "prohibited-inference")
         add_inference (L, f, c, inf);
@@ -1045,6 +1091,33 @@ add_bundle_file (Loader *L, const char *relpath, GBytes *bytes)
   bf->path = intern (L, relpath);
   bf->bytes = g_bytes_ref (bytes);
   g_ptr_array_add (L->bundle, bf);
+}
+
+typedef struct {
+  CqXmlFile *f;
+  CqDiags *diags;
+} ValidateTask;
+
+/* Runs on the worker thread. (Freeing the trees there too was tried: glibc
+ * makes frees from another thread's arena slow; it tripled the time.) */
+static void
+validate_task (gpointer data, gpointer user_data G_GNUC_UNUSED)
+{
+  ValidateTask *t = data;
+  cq_xml_file_validate (t->f, t->diags);
+  g_free (t);
+}
+
+static void
+merge_diags (CqDiags *into, const CqDiags *from)
+{
+  for (guint i = 0; i < cq_diags_len (from); i++)
+    {
+      const CqDiag *d = cq_diags_get (from, i);
+      CqDiag *copy = cq_diags_add (into, d->severity, d->file, d->line, d->col, "%s", d->message);
+      if (d->hint)
+        cq_diag_set_hint (copy, "%s", d->hint);
+    }
 }
 
 static CqXmlFile *
@@ -1090,7 +1163,12 @@ load_file (Loader *L, const char *relpath, const char *expected_root, CqXmlFile 
       return NULL;
     }
   add_bundle_file (L, relpath, f->bytes);
-  cq_xml_file_validate (f, L->diags);
+  /* The schema check reads the tree while this thread builds the model. */
+  CqDiags *sd = cq_diags_new ();
+  g_ptr_array_add (L->schema_diags, sd);
+  ValidateTask *task = g_new (ValidateTask, 1);
+  *task = (ValidateTask) { f, sd };
+  g_thread_pool_push (L->validators, task, NULL);
   return f;
 }
 
@@ -1191,9 +1269,8 @@ load_protocols_and_synthesis (Loader *L, CqXmlFile *f, xmlNodePtr root)
       if (id == NULL || !declare (L, "protocol", id, f, pn, "protocol"))
         continue;
       CqProtocol *p = arena_new (L, CqProtocol);
-      g_autofree char *what = g_strdup_printf ("the title of protocol '%s'", id);
       p->id = intern (L, id);
-      p->title = read_text (L, f, child (pn, "title"), what);
+      p->title = read_text (L, f, child (pn, "title"), "the title of protocol '%s'", id);
       GPtrArray *mods = g_ptr_array_new ();
       FOR_CHILDREN (mr, pn, "module")
         {
@@ -1486,7 +1563,8 @@ static void
 hash_bundle (Loader *L)
 {
   g_ptr_array_sort (L->bundle, bundle_cmp);
-  g_autoptr (GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+  EVP_MD_CTX *sum = EVP_MD_CTX_new ();
+  EVP_DigestInit_ex (sum, EVP_sha256 (), NULL);
   CqBundleFile *files = g_new0 (CqBundleFile, L->bundle->len + 1);
 
   for (guint i = 0; i < L->bundle->len; i++)
@@ -1495,16 +1573,23 @@ hash_bundle (Loader *L)
       gsize len;
       const guchar *data = g_bytes_get_data (bf->bytes, &len);
       char head[64];
-      g_checksum_update (sum, (const guchar *) bf->path, (gssize) strlen (bf->path) + 1);
+      EVP_DigestUpdate (sum, bf->path, strlen (bf->path) + 1);
       g_snprintf (head, sizeof head, "%" G_GSIZE_FORMAT, len);
-      g_checksum_update (sum, (const guchar *) head, (gssize) strlen (head) + 1);
-      g_checksum_update (sum, data, (gssize) len);
+      EVP_DigestUpdate (sum, head, strlen (head) + 1);
+      EVP_DigestUpdate (sum, data, len);
       files[i] = *bf;
     }
   L->inst->files = files;
   L->inst->n_files = L->bundle->len;
   g_ptr_array_add (L->priv->allocs, files);
-  L->inst->sha256 = intern (L, g_checksum_get_string (sum));
+  guchar md[EVP_MAX_MD_SIZE];
+  unsigned int md_len = 0;
+  char hex[2 * EVP_MAX_MD_SIZE + 1];
+  EVP_DigestFinal_ex (sum, md, &md_len);
+  EVP_MD_CTX_free (sum);
+  for (unsigned int i = 0; i < md_len; i++)
+    g_snprintf (hex + 2 * i, 3, "%02x", md[i]);
+  L->inst->sha256 = intern (L, hex);
 }
 
 /* Entry point ============================================================= */
@@ -1546,6 +1631,10 @@ cq_instrument_load (const char *path, CqDiags *diags)
   L.files = g_ptr_array_new_with_free_func ((GDestroyNotify) cq_xml_file_free);
   L.bundle = g_ptr_array_new ();
   L.compiler = cq_expr_compiler_new ();
+  L.scratch = g_string_new (NULL);
+  L.scratch2 = g_string_new (NULL);
+  L.validators = g_thread_pool_new (validate_task, NULL, 1, FALSE, NULL);
+  L.schema_diags = g_ptr_array_new_with_free_func ((GDestroyNotify) cq_diags_free);
   L.decls = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   L.pending = g_ptr_array_new_with_free_func (pending_free);
   L.roles = g_ptr_array_new ();
@@ -1600,6 +1689,11 @@ cq_instrument_load (const char *path, CqDiags *diags)
         err_node (&L, f, root, "the instrument has no items");
     }
 
+  g_thread_pool_free (L.validators, FALSE, TRUE);
+  for (guint i = 0; i < L.schema_diags->len; i++)
+    merge_diags (diags, L.schema_diags->pdata[i]);
+  g_ptr_array_unref (L.schema_diags);
+
 #define FREEZE_LIST(field, list)                         \
   I->n_##field = L.list->len;                            \
   I->field = freeze (&L, L.list);                        \
@@ -1618,6 +1712,8 @@ cq_instrument_load (const char *path, CqDiags *diags)
   g_ptr_array_unref (L.files);
   g_ptr_array_unref (L.bundle);
   cq_expr_compiler_free (L.compiler);
+  g_string_free (L.scratch, TRUE);
+  g_string_free (L.scratch2, TRUE);
   g_hash_table_unref (L.decls);
   g_ptr_array_unref (L.pending);
   g_free (L.dir);

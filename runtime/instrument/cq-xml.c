@@ -214,7 +214,8 @@ cq_xml_file_load (const char *path, const char *display, const char *relpath, Cq
   xmlSetStructuredErrorFunc (&g, on_parse_error);
   /* Force UTF-8; never NOENT, DTDLOAD, DTDATTR, XINCLUDE or HUGE. */
   xmlDocPtr doc = xmlCtxtReadMemory (ctxt, data, (int) len, NULL, "UTF-8",
-                                     XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_BIG_LINES
+                                     XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_BIG_LINES | XML_PARSE_COMPACT
+                                     | XML_PARSE_NOBLANKS
                                      | XML_PARSE_NOWARNING);
   xmlSetStructuredErrorFunc (NULL, NULL);
   gboolean well_formed = ctxt->wellFormed && g.refusal == NULL && !g.have_error;
@@ -247,6 +248,7 @@ cq_xml_file_load (const char *path, const char *display, const char *relpath, Cq
   xmlFree (g.first_error.message);
 
   CqXmlFile *f = g_new0 (CqXmlFile, 1);
+  g_mutex_init (&f->lock);
   f->display = g_strdup (display);
   f->relpath = g_strdup (relpath);
   f->bytes = bytes;
@@ -268,6 +270,7 @@ cq_xml_file_free (CqXmlFile *f)
     g_array_unref (f->line_starts);
   if (f->positions)
     g_hash_table_unref (f->positions);
+  g_mutex_clear (&f->lock);
   g_free (f);
 }
 
@@ -429,9 +432,14 @@ offset_to_pos (CqXmlFile *f, gsize off, int *line, int *col)
 static ElemPos *
 lookup (CqXmlFile *f, xmlNodePtr node)
 {
+  /* The schema is checked on another thread, which may ask for positions
+   * while the loader does too. */
+  g_mutex_lock (&f->lock);
   if (f->positions == NULL)
     index_positions (f);
-  return node ? g_hash_table_lookup (f->positions, node) : NULL;
+  ElemPos *e = node ? g_hash_table_lookup (f->positions, node) : NULL;
+  g_mutex_unlock (&f->lock);
+  return e;
 }
 
 void

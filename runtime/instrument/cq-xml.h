@@ -22,7 +22,8 @@ struct _CqXmlFile {
   char *relpath;     /* path inside the instrument bundle */
   GBytes *bytes;     /* the file as read */
   xmlDocPtr doc;
-  /* built on the first position query */
+  /* built on the first position query, under lock */
+  GMutex lock;
   GArray *line_starts;
   GHashTable *positions; /* xmlNode* -> element position */
 };
@@ -35,7 +36,8 @@ void cq_xml_file_free (CqXmlFile *f);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CqXmlFile, cq_xml_file_free)
 
 /* Validates against the instrument schema; adds one diagnostic per problem.
- * Returns TRUE when the file is valid. */
+ * Returns TRUE when the file is valid. Only reads the tree: it may run on
+ * another thread while the loader reads the same tree. */
 gboolean cq_xml_file_validate (CqXmlFile *f, CqDiags *diags);
 
 /* Source positions (1-based line and column) of an element's start tag, of

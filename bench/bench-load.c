@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
+/* Benchmark: load + validate instruments, beside a baseline that only
+ * parses the same XML with libxml2. Prints medians and the ratio. */
+#include <glib.h>
+#include <libxml/parser.h>
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cq-diag.h"
+#include "cq-instrument.h"
+
+static int
+cmp_double (const void *a, const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+  return x < y ? -1 : x > y;
+}
+
+static double
+median (double *v, int n)
+{
+  qsort (v, n, sizeof (double), cmp_double);
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+int
+main (int argc, char **argv)
+{
+  int runs = 15;
+  mallopt (M_MXFAST, 0); /* as the colloquy command does */
+  if (argc < 2)
+    {
+      fprintf (stderr, "usage: bench-load INSTRUMENT-FOLDER...\n");
+      return 2;
+    }
+  printf ("%-28s %7s %10s %12s %12s %8s\n", "instrument", "items", "size", "parse only",
+          "load+valid.", "ratio");
+  for (int a = 1; a < argc; a++)
+    {
+      g_autofree char *xml = g_build_filename (argv[a], "instrument.xml", NULL);
+      g_autofree char *data = NULL;
+      gsize len = 0;
+      if (!g_file_get_contents (xml, &data, &len, NULL))
+        {
+          fprintf (stderr, "bench-load: cannot read %s\n", xml);
+          return 1;
+        }
+      double base[64], full[64];
+      guint items = 0;
+      /* Interleaved, so that both see the same machine load. */
+      for (int r = 0; r < runs + 1; r++)
+        {
+          gint64 t0 = g_get_monotonic_time ();
+          xmlDocPtr doc = xmlReadMemory (data, (int) len, NULL, "UTF-8", XML_PARSE_NONET);
+          gint64 t1 = g_get_monotonic_time ();
+          xmlFreeDoc (doc);
+          g_autoptr (CqDiags) diags = cq_diags_new ();
+          gint64 t2 = g_get_monotonic_time ();
+          CqInstrument *inst = cq_instrument_load (argv[a], diags);
+          gint64 t3 = g_get_monotonic_time ();
+          if (inst == NULL)
+            {
+              cq_diags_print (diags, stderr, FALSE);
+              return 1;
+            }
+          items = inst->n_items;
+          cq_instrument_free (inst);
+          if (r == 0)
+            continue; /* warm-up */
+          base[r - 1] = (t1 - t0) / 1000.0;
+          full[r - 1] = (t3 - t2) / 1000.0;
+        }
+      double mb = median (base, runs), mf = median (full, runs);
+      printf ("%-28s %7u %8.1f MB %9.1f ms %9.1f ms %7.2fx\n", argv[a], items, len / 1e6, mb, mf,
+              mf / mb);
+    }
+  return 0;
+}
