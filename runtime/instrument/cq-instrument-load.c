@@ -1104,7 +1104,7 @@ static void
 validate_task (gpointer data, gpointer user_data G_GNUC_UNUSED)
 {
   ValidateTask *t = data;
-  cq_xml_file_validate (t->f, t->diags);
+  cq_xml_file_validate (t->f, CQ_XML_SCHEMA_INSTRUMENT, t->diags);
   g_free (t);
 }
 

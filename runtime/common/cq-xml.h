@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
 #pragma once
 
-/* Private to the instrument loader: hardened parsing of one instrument file,
- * schema validation, and exact source positions for diagnostics. */
+/* Hardened parsing of the XML files colloquy reads (instruments, answers,
+ * test cases), validation against their schema, and exact source positions
+ * for diagnostics. */
 
 #include <glib.h>
 #include <libxml/tree.h>
@@ -10,6 +11,7 @@
 #include "cq-diag.h"
 
 #define CQ_XML_NS "urn:colloquy:instrument:1"
+#define CQ_XML_ANSWERS_NS "urn:colloquy:answers:1"
 #define CQ_XML_MAX_FILE_SIZE (16u * 1024u * 1024u)
 #define CQ_XML_MAX_DEPTH 48
 #define CQ_XML_MAX_ATTR_SIZE (16u * 1024u)
@@ -35,10 +37,16 @@ CqXmlFile *cq_xml_file_load (const char *path, const char *display, const char *
 void cq_xml_file_free (CqXmlFile *f);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CqXmlFile, cq_xml_file_free)
 
-/* Validates against the instrument schema; adds one diagnostic per problem.
+/* The compiled-in schemas. */
+typedef enum {
+  CQ_XML_SCHEMA_INSTRUMENT,
+  CQ_XML_SCHEMA_ANSWERS,
+} CqXmlSchema;
+
+/* Validates against a schema; adds one diagnostic per problem.
  * Returns TRUE when the file is valid. Only reads the tree: it may run on
  * another thread while the loader reads the same tree. */
-gboolean cq_xml_file_validate (CqXmlFile *f, CqDiags *diags);
+gboolean cq_xml_file_validate (CqXmlFile *f, CqXmlSchema which, CqDiags *diags);
 
 /* Source positions (1-based line and column) of an element's start tag, of
  * one of its attributes (or of byte offset value_off inside that attribute's

@@ -542,33 +542,37 @@ cq_xml_pos_text (CqXmlFile *f, xmlNodePtr node, gsize text_off, int *line, int *
 /* Schema validation ======================================================= */
 
 static GMutex schema_lock;
-static xmlSchemaPtr schema;
+static xmlSchemaPtr schemas[2];
 
 static xmlSchemaPtr
-get_schema (void)
+get_schema (CqXmlSchema which)
 {
+  static const char *const paths[] = {
+    [CQ_XML_SCHEMA_INSTRUMENT] = "/org/colloquy/schema/instrument-1.xsd",
+    [CQ_XML_SCHEMA_ANSWERS] = "/org/colloquy/schema/answers-1.xsd",
+  };
   g_mutex_lock (&schema_lock);
-  if (schema == NULL)
+  if (schemas[which] == NULL)
     {
-      g_autoptr (GBytes) xsd = g_resource_lookup_data (cq_get_resource (),
-                                                        "/org/colloquy/schema/instrument-1.xsd",
+      g_autoptr (GBytes) xsd = g_resource_lookup_data (cq_get_resource (), paths[which],
                                                         G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
       g_assert (xsd != NULL);
       gsize len;
       const char *data = g_bytes_get_data (xsd, &len);
       xmlSchemaParserCtxtPtr pc = xmlSchemaNewMemParserCtxt (data, (int) len);
-      schema = xmlSchemaParse (pc);
+      schemas[which] = xmlSchemaParse (pc);
       xmlSchemaFreeParserCtxt (pc);
-      g_assert (schema != NULL);
+      g_assert (schemas[which] != NULL);
     }
   g_mutex_unlock (&schema_lock);
-  return schema;
+  return schemas[which];
 }
 
 typedef struct {
   CqXmlFile *f;
   CqDiags *diags;
   int last_line, last_col;
+  const char *reference; /* where the user reads about the format */
 } ValidationCtx;
 
 /* "Element '{urn:…}item', attribute 'x': …" reads better without the
@@ -578,14 +582,19 @@ clean_message (const char *msg)
 {
   g_autofree char *line = first_line (msg);
   GString *s = g_string_new (NULL);
-  const char *ns = "{" CQ_XML_NS "}";
-  gsize nl = strlen (ns);
+  static const char *const ns[] = { "{" CQ_XML_NS "}", "{" CQ_XML_ANSWERS_NS "}" };
 
   for (const char *p = line; *p; )
-    if (strncmp (p, ns, nl) == 0)
-      p += nl;
-    else
-      g_string_append_c (s, *p++);
+    {
+      gsize skip = 0;
+      for (guint i = 0; i < G_N_ELEMENTS (ns); i++)
+        if (strncmp (p, ns[i], strlen (ns[i])) == 0)
+          skip = strlen (ns[i]);
+      if (skip)
+        p += skip;
+      else
+        g_string_append_c (s, *p++);
+    }
   if (g_str_has_prefix (s->str, "Element '"))
     s->str[0] = 'e';
   return g_string_free (s, FALSE);
@@ -626,21 +635,23 @@ on_schema_error (void *data, xmlErrorPtr error)
     cq_diag_set_hint (d, "ids are 1 to 64 lower-case letters, digits, '.', '-' or '_', "
                          "starting with a letter");
   else if (strstr (msg, "This element is not expected") != NULL)
-    cq_diag_set_hint (d, "the order of elements matters; see instruments/schema/instrument-1.xsd "
-                         "or docs/instrument-format.md");
+    cq_diag_set_hint (d, "the order of elements matters; see %s", v->reference);
 }
 
 gboolean
-cq_xml_file_validate (CqXmlFile *f, CqDiags *diags)
+cq_xml_file_validate (CqXmlFile *f, CqXmlSchema which, CqDiags *diags)
 {
   guint before = cq_diags_count (diags, CQ_DIAG_ERROR);
-  xmlSchemaValidCtxtPtr vc = xmlSchemaNewValidCtxt (get_schema ());
-  ValidationCtx v = { f, diags, -1, -1 };
+  xmlSchemaValidCtxtPtr vc = xmlSchemaNewValidCtxt (get_schema (which));
+  ValidationCtx v = { f, diags, -1, -1,
+                      which == CQ_XML_SCHEMA_INSTRUMENT
+                      ? "instruments/schema/instrument-1.xsd or docs/instrument-format.md"
+                      : "instruments/schema/answers-1.xsd or docs/answers-format.md" };
 
   xmlSchemaSetValidStructuredErrors (vc, on_schema_error, &v);
   int rc = xmlSchemaValidateDoc (vc, f->doc);
   xmlSchemaFreeValidCtxt (vc);
   if (rc != 0 && cq_diags_count (diags, CQ_DIAG_ERROR) == before)
-    cq_diags_add (diags, CQ_DIAG_ERROR, f->display, 0, 0, "does not match the instrument schema");
+    cq_diags_add (diags, CQ_DIAG_ERROR, f->display, 0, 0, "does not match its schema");
   return rc == 0;
 }
