@@ -13,6 +13,8 @@ typedef struct {
 
 int cq_cmd_validate (int argc, char **argv);
 int cq_cmd_show (int argc, char **argv);
+int cq_cmd_score (int argc, char **argv);
+int cq_cmd_test (int argc, char **argv);
 
 /* Parses a command's options; prints the error and returns FALSE on a
  * usage mistake. Adds the command's usage line and description. */

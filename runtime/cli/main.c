@@ -13,6 +13,9 @@ static const CqCommand commands[] = {
   { "validate", "PATH...", "check instruments and report every problem, compiler-style",
     cq_cmd_validate },
   { "show", "PATH", "print an instrument's outline for review", cq_cmd_show },
+  { "score", "PATH --answers FILE", "aide-mémoire indicators and findings for a set of answers",
+    cq_cmd_score },
+  { "test", "PATH", "run an instrument's test cases", cq_cmd_test },
 };
 
 const CqCommand *
@@ -55,13 +58,14 @@ usage (FILE *out)
            "Usage: colloquy COMMAND [OPTION...] [ARGUMENT...]\n"
            "\n"
            "colloquy runs structured-dialogue assessment instruments: it loads and\n"
-           "validates protocols written in XML with Lua scoring scripts.\n"
+           "validates protocols written in XML with Lua scoring scripts, and scores\n"
+           "answers in a sandbox. Scripts compute aide-mémoire indicators; people judge.\n"
            "\n"
            "Commands:\n");
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
     {
       g_autofree char *head = g_strdup_printf ("%s %s", commands[i].name, commands[i].args);
-      fprintf (out, "  %-22s %s\n", head, commands[i].summary);
+      fprintf (out, "  %-30s %s\n", head, commands[i].summary);
     }
   fprintf (out,
            "\n"

@@ -274,6 +274,70 @@ cq_xml_file_free (CqXmlFile *f)
   g_free (f);
 }
 
+/* Walking ================================================================= */
+
+gboolean
+cq_xml_is (xmlNodePtr n, const char *ns, const char *name)
+{
+  return n != NULL && n->type == XML_ELEMENT_NODE && n->ns != NULL
+         && strcmp ((const char *) n->ns->href, ns) == 0
+         && (name == NULL || strcmp ((const char *) n->name, name) == 0);
+}
+
+xmlNodePtr
+cq_xml_first (xmlNodePtr parent, const char *ns)
+{
+  for (xmlNodePtr c = parent ? parent->children : NULL; c; c = c->next)
+    if (cq_xml_is (c, ns, NULL))
+      return c;
+  return NULL;
+}
+
+xmlNodePtr
+cq_xml_next (xmlNodePtr n)
+{
+  const char *ns = (const char *) n->ns->href;
+  for (n = n->next; n; n = n->next)
+    if (cq_xml_is (n, ns, NULL))
+      return n;
+  return NULL;
+}
+
+xmlNodePtr
+cq_xml_child (xmlNodePtr parent, const char *name)
+{
+  if (parent == NULL || parent->ns == NULL)
+    return NULL;
+  for (xmlNodePtr c = cq_xml_first (parent, (const char *) parent->ns->href); c; c = cq_xml_next (c))
+    if (strcmp ((const char *) c->name, name) == 0)
+      return c;
+  return NULL;
+}
+
+const char *
+cq_xml_attr (xmlNodePtr n, const char *name)
+{
+  xmlAttrPtr a = n ? xmlHasNsProp (n, (const xmlChar *) name, NULL) : NULL;
+  if (a == NULL || a->children == NULL)
+    return a ? "" : NULL;
+  return (const char *) a->children->content;
+}
+
+const char *
+cq_xml_text (xmlNodePtr n, GString *scratch)
+{
+  xmlNodePtr c = n->children;
+  if (c == NULL)
+    return "";
+  if (c->next == NULL && (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE))
+    return (const char *) c->content;
+  g_string_truncate (scratch, 0);
+  for (; c != NULL; c = c->next)
+    if ((c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) && c->content)
+      g_string_append (scratch, (const char *) c->content);
+  return scratch->str;
+}
+
 /* Positions =============================================================== */
 
 typedef struct {

@@ -48,6 +48,18 @@ typedef enum {
  * another thread while the loader reads the same tree. */
 gboolean cq_xml_file_validate (CqXmlFile *f, CqXmlSchema which, CqDiags *diags);
 
+/* Walking a tree: elements in namespace ns only. */
+xmlNodePtr cq_xml_first (xmlNodePtr parent, const char *ns);
+xmlNodePtr cq_xml_next (xmlNodePtr node);
+xmlNodePtr cq_xml_child (xmlNodePtr parent, const char *name);
+gboolean cq_xml_is (xmlNodePtr node, const char *ns, const char *name);
+/* An attribute's value, borrowed from the tree; NULL when absent. */
+const char *cq_xml_attr (xmlNodePtr node, const char *name);
+/* An element's text: borrowed when it is one text node, as it nearly
+ * always is, else joined into scratch. (xmlNodeGetContent allocates 4 KiB
+ * per call, which costs dearly on large instruments.) */
+const char *cq_xml_text (xmlNodePtr node, GString *scratch);
+
 /* Source positions (1-based line and column) of an element's start tag, of
  * one of its attributes (or of byte offset value_off inside that attribute's
  * value), and of byte offset text_off inside its decoded text content. */

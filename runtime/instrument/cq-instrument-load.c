@@ -78,59 +78,17 @@ freeze (Loader *L, GPtrArray *a)
   return a->pdata;
 }
 
-static gboolean
-is_ns (xmlNodePtr n)
-{
-  return n->type == XML_ELEMENT_NODE && n->ns != NULL
-         && strcmp ((const char *) n->ns->href, CQ_XML_NS) == 0;
-}
-
-static gboolean
-is_el (xmlNodePtr n, const char *name)
-{
-  return is_ns (n) && strcmp ((const char *) n->name, name) == 0;
-}
-
-static xmlNodePtr
-first_el (xmlNodePtr parent)
-{
-  for (xmlNodePtr c = parent ? parent->children : NULL; c; c = c->next)
-    if (is_ns (c))
-      return c;
-  return NULL;
-}
-
-static xmlNodePtr
-next_el (xmlNodePtr n)
-{
-  for (n = n->next; n; n = n->next)
-    if (is_ns (n))
-      return n;
-  return NULL;
-}
-
-static xmlNodePtr
-child (xmlNodePtr parent, const char *name)
-{
-  for (xmlNodePtr c = first_el (parent); c; c = next_el (c))
-    if (strcmp ((const char *) c->name, name) == 0)
-      return c;
-  return NULL;
-}
+#define is_ns(n) cq_xml_is ((n), CQ_XML_NS, NULL)
+#define is_el(n, name) cq_xml_is ((n), CQ_XML_NS, (name))
+#define first_el(parent) cq_xml_first ((parent), CQ_XML_NS)
+#define next_el(n) cq_xml_next (n)
+#define child(parent, name) cq_xml_child ((parent), (name))
+#define attr(n, name) cq_xml_attr ((n), (name))
+#define node_text(n, scratch) cq_xml_text ((n), (scratch))
 
 #define FOR_CHILDREN(c, parent, nm) \
   for (xmlNodePtr c = first_el (parent); c; c = next_el (c)) \
     if (strcmp ((const char *) c->name, (nm)) == 0)
-
-/* An attribute's value, borrowed from the tree; NULL when absent. */
-static const char *
-attr (xmlNodePtr n, const char *name)
-{
-  xmlAttrPtr a = n ? xmlHasNsProp (n, (const xmlChar *) name, NULL) : NULL;
-  if (a == NULL || a->children == NULL)
-    return a ? "" : NULL;
-  return (const char *) a->children->content;
-}
 
 static gboolean
 attr_bool (xmlNodePtr n, const char *name, gboolean dflt)
@@ -226,24 +184,6 @@ static int
 cmp_strp (const void *a, const void *b)
 {
   return strcmp (*(const char *const *) a, *(const char *const *) b);
-}
-
-/* An element's text without copying it when it is one text node, as it
- * nearly always is; else its text children joined in scratch.
- * (xmlNodeGetContent allocates 4 KiB per call: costly on big instruments.) */
-static const char *
-node_text (xmlNodePtr n, GString *scratch)
-{
-  xmlNodePtr c = n->children;
-  if (c == NULL)
-    return "";
-  if (c->next == NULL && (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE))
-    return (const char *) c->content;
-  g_string_truncate (scratch, 0);
-  for (; c != NULL; c = c->next)
-    if ((c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) && c->content)
-      g_string_append (scratch, (const char *) c->content);
-  return scratch->str;
 }
 
 /* "did you mean" among the ids of a table, or the list of them. */
