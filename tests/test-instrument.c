@@ -140,7 +140,7 @@ test_example_outline (void)
     "third-party, intelligence)\n        prohibited inferences: religious-practice, "
     "absence-of-practice\n",
     "    relevant when: answered(\"case.gender\")\n",
-    "        constraint: value(\"case.children\") <= 30\n",
+    "        constraint: value(\"case.children\") <= 12\n",
     "media: choices(media)",
     "free-text(≤8000); account, current, dynamic; compartment partner-view",
     "synthesis: life-course, religion, network, consistency, protective, account\n",
