@@ -109,6 +109,12 @@ cq_answers_remove (CqAnswers *a, const CqItem *item)
 
 /* Checking ================================================================= */
 
+G_DEFINE_QUARK (cq-answers-error-quark, cq_answers_error)
+
+/* The error's code says which part of the answer is wrong, so that a file
+ * reader can point at it. */
+static _Thread_local CqAnswersError fail_part = CQ_ANSWERS_ERROR_VALUE;
+
 static gboolean
 fail (GError **error, const char *format, ...) G_GNUC_PRINTF (2, 3);
 
@@ -119,7 +125,7 @@ fail (GError **error, const char *format, ...)
   va_start (ap, format);
   char *msg = g_strdup_vprintf (format, ap);
   va_end (ap);
-  g_set_error_literal (error, CQ_ERROR, CQ_ERROR_INVALID, msg);
+  g_set_error_literal (error, CQ_ANSWERS_ERROR, fail_part, msg);
   g_free (msg);
   return FALSE;
 }
@@ -265,17 +271,21 @@ check_answer (const CqInstrument *I, CqAnswer *a, GError **error)
   const CqAnswerSpec *spec = &it->answer;
   g_autofree char *what = g_strdup_printf ("item '%s'", it->id);
 
+  fail_part = CQ_ANSWERS_ERROR_RATER;
   if (a->rater != NULL && !cq_item_rated_by (it, a->rater))
     {
       if (cq_instrument_role (I, a->rater) == NULL)
         return fail (error, "'%s' is not a role of instrument '%s'", a->rater, I->id);
       return fail (error, "role '%s' does not rate item '%s'", a->rater, it->id);
     }
+  fail_part = CQ_ANSWERS_ERROR_RELEVANCE;
   if (a->relevance != NULL && (spec->type != CQ_ANSWER_RATING || spec->relevance == NULL))
     return fail (error, "item '%s' has no relevance rating", it->id);
+  fail_part = CQ_ANSWERS_ERROR_TEXT;
   if (!check_text (a->rationale, "rationale", error) || !check_text (a->missing, "note on what is missing", error))
     return FALSE;
 
+  fail_part = CQ_ANSWERS_ERROR_VALUE;
   switch (spec->type)
     {
     case CQ_ANSWER_RATING:
@@ -292,6 +302,7 @@ check_answer (const CqInstrument *I, CqAnswer *a, GError **error)
         if (l->insufficient && blank (a->missing))
           return fail (error, "item '%s' is rated '%s': say what is missing and how to obtain it",
                        it->id, l->id);
+        fail_part = CQ_ANSWERS_ERROR_RELEVANCE;
         if (a->relevance != NULL && cq_scale_level (spec->relevance, a->relevance) == NULL)
           {
             g_autofree char *list = level_list (spec->relevance);
@@ -327,6 +338,7 @@ check_answer (const CqInstrument *I, CqAnswer *a, GError **error)
     case CQ_ANSWER_RECORDS:
       if (a->value != NULL || a->text != NULL)
         return fail (error, "item '%s' holds records, not a value", it->id);
+      fail_part = CQ_ANSWERS_ERROR_RECORD;
       if (a->n_records > spec->records_max)
         return fail (error, "item '%s' holds at most %u records, not %u", it->id,
                      spec->records_max, a->n_records);
@@ -365,6 +377,7 @@ check_answer (const CqInstrument *I, CqAnswer *a, GError **error)
       break;
     }
 
+  fail_part = CQ_ANSWERS_ERROR_EVIDENCE;
   for (guint i = 0; i < a->n_evidence; i++)
     {
       const CqEvidence *e = &a->evidence[i];
@@ -599,7 +612,18 @@ cq_answers_from_xml (CqXmlFile *f, void *node, const CqInstrument *I, CqDiags *d
 
       g_autoptr (GError) error = NULL;
       if (!cq_answers_put (answers, &a, &error))
-        err_at (diags, f, an, a.value != NULL ? "value" : NULL, "%s", error->message);
+        {
+          static const char *const attrs[] = {
+            [CQ_ANSWERS_ERROR_VALUE] = "value", [CQ_ANSWERS_ERROR_RELEVANCE] = "relevance",
+            [CQ_ANSWERS_ERROR_RATER] = "rater", [CQ_ANSWERS_ERROR_RECORD] = NULL,
+            [CQ_ANSWERS_ERROR_EVIDENCE] = NULL, [CQ_ANSWERS_ERROR_TEXT] = NULL,
+          };
+          xmlNodePtr at = an;
+          if (error->code == CQ_ANSWERS_ERROR_EVIDENCE && cq_xml_child (an, "evidence"))
+            at = cq_xml_child (an, "evidence");
+          err_at (diags, f, at, error->code <= CQ_ANSWERS_ERROR_TEXT ? attrs[error->code] : NULL,
+                  "%s", error->message);
+        }
     }
   xmlNodePtr form = cq_xml_child (root, "formulation");
   if (form != NULL)

@@ -11,6 +11,19 @@
 
 G_BEGIN_DECLS
 
+#define CQ_ANSWERS_ERROR (cq_answers_error_quark ())
+GQuark cq_answers_error_quark (void);
+
+/* Which part of an answer is wrong. */
+typedef enum {
+  CQ_ANSWERS_ERROR_VALUE,
+  CQ_ANSWERS_ERROR_RELEVANCE,
+  CQ_ANSWERS_ERROR_RATER,
+  CQ_ANSWERS_ERROR_RECORD,
+  CQ_ANSWERS_ERROR_EVIDENCE,
+  CQ_ANSWERS_ERROR_TEXT,
+} CqAnswersError;
+
 typedef struct {
   gboolean supports;  /* else it contradicts the rating */
   gboolean fact;      /* else an assessment */
