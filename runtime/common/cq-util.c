@@ -2,6 +2,7 @@
 #include "cq-util.h"
 
 #include <errno.h>
+#include <openssl/evp.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -182,4 +183,30 @@ cq_utf8_columns (const char *s, gsize len)
       cols++;
     }
   return cols;
+}
+
+char *
+cq_bundle_sha256 (guint n, const char *const *paths, GBytes *const *contents)
+{
+  EVP_MD_CTX *sum = EVP_MD_CTX_new ();
+  guchar md[EVP_MAX_MD_SIZE];
+  unsigned int md_len = 0;
+
+  EVP_DigestInit_ex (sum, EVP_sha256 (), NULL);
+  for (guint i = 0; i < n; i++)
+    {
+      gsize len;
+      const guchar *data = g_bytes_get_data (contents[i], &len);
+      char head[32];
+      EVP_DigestUpdate (sum, paths[i], strlen (paths[i]) + 1);
+      g_snprintf (head, sizeof head, "%" G_GSIZE_FORMAT, len);
+      EVP_DigestUpdate (sum, head, strlen (head) + 1);
+      EVP_DigestUpdate (sum, data, len);
+    }
+  EVP_DigestFinal_ex (sum, md, &md_len);
+  EVP_MD_CTX_free (sum);
+  GString *hex = g_string_sized_new (2 * md_len);
+  for (unsigned int i = 0; i < md_len; i++)
+    g_string_append_printf (hex, "%02x", md[i]);
+  return g_string_free (hex, FALSE);
 }

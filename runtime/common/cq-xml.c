@@ -168,11 +168,25 @@ CqXmlFile *
 cq_xml_file_load (const char *path, const char *display, const char *relpath, CqDiags *diags)
 {
   g_autoptr (GError) error = NULL;
-  GBytes *bytes = cq_file_read (path, CQ_XML_MAX_FILE_SIZE, &error);
+  g_autoptr (GBytes) bytes = cq_file_read (path, CQ_XML_MAX_FILE_SIZE, &error);
 
   if (bytes == NULL)
     {
       cq_diags_add (diags, CQ_DIAG_ERROR, display, 0, 0, "%s", error->message);
+      return NULL;
+    }
+  return cq_xml_file_parse (bytes, display, relpath, diags);
+}
+
+CqXmlFile *
+cq_xml_file_parse (GBytes *input, const char *display, const char *relpath, CqDiags *diags)
+{
+  GBytes *bytes = g_bytes_ref (input);
+  if (g_bytes_get_size (bytes) > CQ_XML_MAX_FILE_SIZE)
+    {
+      cq_diags_add (diags, CQ_DIAG_ERROR, display, 0, 0, "file is over the limit of %u bytes",
+                    CQ_XML_MAX_FILE_SIZE);
+      g_bytes_unref (bytes);
       return NULL;
     }
   gsize len;

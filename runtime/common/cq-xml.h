@@ -34,6 +34,9 @@ struct _CqXmlFile {
  * returns NULL. */
 CqXmlFile *cq_xml_file_load (const char *path, const char *display, const char *relpath,
                              CqDiags *diags);
+/* The same from bytes already in memory. */
+CqXmlFile *cq_xml_file_parse (GBytes *bytes, const char *display, const char *relpath,
+                              CqDiags *diags);
 void cq_xml_file_free (CqXmlFile *f);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CqXmlFile, cq_xml_file_free)
 

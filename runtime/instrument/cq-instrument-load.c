@@ -4,7 +4,6 @@
 #include "cq-instrument-private.h"
 
 #include <libxml/tree.h>
-#include <openssl/evp.h>
 #include <string.h>
 
 #include "cq-expr.h"
@@ -45,6 +44,7 @@ typedef struct {
   GPtrArray *pending; /* PendingExpr* */
   GPtrArray *roles, *compartments, *scales, *inferences, *modules, *domains, *items,
     *protocols;
+  GHashTable *memory;   /* relpath -> GBytes when loading a stored bundle, else NULL */
   GString *scratch, *scratch2; /* reused text buffers */
   GThreadPool *validators;      /* schema checks, beside the model building */
   GPtrArray *schema_diags;      /* CqDiags*, one per file, merged at the end */
@@ -1066,18 +1066,33 @@ load_file (Loader *L, const char *relpath, const char *expected_root, CqXmlFile 
 {
   g_autofree char *display = display_of (L, relpath);
   g_autoptr (GError) error = NULL;
-  g_autofree char *path = cq_path_inside (L->dir, relpath, &error);
+  CqXmlFile *f;
 
-  if (path == NULL)
+  if (L->memory != NULL)
     {
-      if (from != NULL)
-        err_attr (L, from, from_node, "href", 0, "cannot include '%s': %s", relpath,
-                  error->message);
-      else
-        cq_diags_add (L->diags, CQ_DIAG_ERROR, display, 0, 0, "%s", error->message);
-      return NULL;
+      GBytes *bytes = g_hash_table_lookup (L->memory, relpath);
+      if (bytes == NULL)
+        {
+          cq_diags_add (L->diags, CQ_DIAG_ERROR, display, 0, 0, "the stored bundle has no '%s'",
+                        relpath);
+          return NULL;
+        }
+      f = cq_xml_file_parse (bytes, display, relpath, L->diags);
     }
-  CqXmlFile *f = cq_xml_file_load (path, display, relpath, L->diags);
+  else
+    {
+      g_autofree char *path = cq_path_inside (L->dir, relpath, &error);
+      if (path == NULL)
+        {
+          if (from != NULL)
+            err_attr (L, from, from_node, "href", 0, "cannot include '%s': %s", relpath,
+                      error->message);
+          else
+            cq_diags_add (L->diags, CQ_DIAG_ERROR, display, 0, 0, "%s", error->message);
+          return NULL;
+        }
+      f = cq_xml_file_load (path, display, relpath, L->diags);
+    }
   if (f == NULL)
     return NULL;
   g_ptr_array_add (L->files, f);
@@ -1156,8 +1171,20 @@ load_scoring (Loader *L, CqXmlFile *f, xmlNodePtr root)
     return;
 
   g_autoptr (GError) error = NULL;
-  g_autofree char *path = cq_path_inside (L->dir, href, &error);
-  g_autoptr (GBytes) bytes = path ? cq_file_read (path, MAX_SCRIPT_SIZE, &error) : NULL;
+  g_autoptr (GBytes) bytes = NULL;
+  if (L->memory != NULL)
+    {
+      bytes = g_hash_table_lookup (L->memory, href);
+      if (bytes != NULL)
+        g_bytes_ref (bytes);
+      else
+        g_set_error (&error, G_FILE_ERROR, G_FILE_ERROR_NOENT, "the stored bundle has no '%s'", href);
+    }
+  else
+    {
+      g_autofree char *path = cq_path_inside (L->dir, href, &error);
+      bytes = path ? cq_file_read (path, MAX_SCRIPT_SIZE, &error) : NULL;
+    }
   if (bytes == NULL)
     {
       CqDiag *d = err_attr (L, f, sc, "script", 0, "scoring script '%s': %s", href, error->message);
@@ -1503,33 +1530,22 @@ static void
 hash_bundle (Loader *L)
 {
   g_ptr_array_sort (L->bundle, bundle_cmp);
-  EVP_MD_CTX *sum = EVP_MD_CTX_new ();
-  EVP_DigestInit_ex (sum, EVP_sha256 (), NULL);
-  CqBundleFile *files = g_new0 (CqBundleFile, L->bundle->len + 1);
+  guint n = L->bundle->len;
+  CqBundleFile *files = g_new0 (CqBundleFile, n + 1);
+  g_autofree const char **paths = g_new0 (const char *, n + 1);
+  g_autofree GBytes **contents = g_new0 (GBytes *, n + 1);
 
-  for (guint i = 0; i < L->bundle->len; i++)
+  for (guint i = 0; i < n; i++)
     {
-      const CqBundleFile *bf = L->bundle->pdata[i];
-      gsize len;
-      const guchar *data = g_bytes_get_data (bf->bytes, &len);
-      char head[64];
-      EVP_DigestUpdate (sum, bf->path, strlen (bf->path) + 1);
-      g_snprintf (head, sizeof head, "%" G_GSIZE_FORMAT, len);
-      EVP_DigestUpdate (sum, head, strlen (head) + 1);
-      EVP_DigestUpdate (sum, data, len);
-      files[i] = *bf;
+      files[i] = *(const CqBundleFile *) L->bundle->pdata[i];
+      paths[i] = files[i].path;
+      contents[i] = files[i].bytes;
     }
   L->inst->files = files;
-  L->inst->n_files = L->bundle->len;
+  L->inst->n_files = n;
   g_ptr_array_add (L->priv->allocs, files);
-  guchar md[EVP_MAX_MD_SIZE];
-  unsigned int md_len = 0;
-  char hex[2 * EVP_MAX_MD_SIZE + 1];
-  EVP_DigestFinal_ex (sum, md, &md_len);
-  EVP_MD_CTX_free (sum);
-  for (unsigned int i = 0; i < md_len; i++)
-    g_snprintf (hex + 2 * i, 3, "%02x", md[i]);
-  L->inst->sha256 = intern (L, hex);
+  g_autofree char *sha = cq_bundle_sha256 (n, paths, contents);
+  L->inst->sha256 = intern (L, sha);
 }
 
 /* Entry point ============================================================= */
@@ -1542,13 +1558,37 @@ pending_free (gpointer p)
   g_free (pe);
 }
 
+static CqInstrument *load (const char *path, GHashTable *memory, CqDiags *diags);
+
 CqInstrument *
 cq_instrument_load (const char *path, CqDiags *diags)
+{
+  return load (path, NULL, diags);
+}
+
+CqInstrument *
+cq_instrument_load_files (const char *name, guint n, const char *const *paths,
+                          GBytes *const *contents, CqDiags *diags)
+{
+  g_autoptr (GHashTable) memory = g_hash_table_new (g_str_hash, g_str_equal);
+  for (guint i = 0; i < n; i++)
+    g_hash_table_insert (memory, (gpointer) paths[i], contents[i]);
+  return load (name, memory, diags);
+}
+
+static CqInstrument *
+load (const char *path, GHashTable *memory, CqDiags *diags)
 {
   Loader L = { 0 };
   g_autofree char *relpath = NULL;
 
-  if (g_file_test (path, G_FILE_TEST_IS_DIR))
+  L.memory = memory;
+  if (memory != NULL)
+    {
+      L.dir = g_strdup (path);
+      relpath = g_strdup ("instrument.xml");
+    }
+  else if (g_file_test (path, G_FILE_TEST_IS_DIR))
     {
       L.dir = g_strdup (path);
       relpath = g_strdup ("instrument.xml");
@@ -1590,7 +1630,8 @@ cq_instrument_load (const char *path, CqDiags *diags)
   guint errors_before = cq_diags_count (diags, CQ_DIAG_ERROR);
   CqXmlFile *f = NULL;
   g_autofree char *main_path = g_build_filename (L.dir, relpath, NULL);
-  if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (main_path, G_FILE_TEST_EXISTS))
+  if (memory == NULL && g_file_test (path, G_FILE_TEST_IS_DIR)
+      && !g_file_test (main_path, G_FILE_TEST_EXISTS))
     {
       CqDiag *d = cq_diags_add (diags, CQ_DIAG_ERROR, path, 0, 0,
                                 "not an instrument folder: it has no instrument.xml");

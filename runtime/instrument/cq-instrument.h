@@ -247,6 +247,11 @@ struct _CqInstrument {
  * file). Every problem found goes to diags. Returns NULL when there is at
  * least one error. */
 CqInstrument *cq_instrument_load (const char *path, CqDiags *diags);
+/* The same from a bundle held in memory (one stored in a case store):
+ * paths relative to the instrument folder, "instrument.xml" among them;
+ * name is how messages name the folder. */
+CqInstrument *cq_instrument_load_files (const char *name, guint n, const char *const *paths,
+                                        GBytes *const *contents, CqDiags *diags);
 void cq_instrument_free (CqInstrument *instrument);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CqInstrument, cq_instrument_free)
 
