@@ -637,13 +637,27 @@ cq_answers_from_xml (CqXmlFile *f, void *node, const CqInstrument *I, CqDiags *d
   return answers;
 }
 
+static CqAnswers *answers_from_file (CqXmlFile *f, const char *path, const CqInstrument *I,
+                                     CqDiags *diags);
+
 CqAnswers *
 cq_answers_load (const char *path, const CqInstrument *I, CqDiags *diags)
 {
   g_autofree char *base = g_path_get_basename (path);
   g_autoptr (CqXmlFile) f = cq_xml_file_load (path, path, base, diags);
-  if (f == NULL)
-    return NULL;
+  return f ? answers_from_file (f, path, I, diags) : NULL;
+}
+
+CqAnswers *
+cq_answers_load_bytes (GBytes *bytes, const char *name, const CqInstrument *I, CqDiags *diags)
+{
+  g_autoptr (CqXmlFile) f = cq_xml_file_parse (bytes, name, name, diags);
+  return f ? answers_from_file (f, name, I, diags) : NULL;
+}
+
+static CqAnswers *
+answers_from_file (CqXmlFile *f, const char *path, const CqInstrument *I, CqDiags *diags)
+{
   xmlNodePtr root = xmlDocGetRootElement (f->doc);
   if (!cq_xml_is (root, NS, "answers"))
     {
@@ -658,4 +672,39 @@ cq_answers_load (const char *path, const CqInstrument *I, CqDiags *diags)
   if (!cq_xml_file_validate (f, CQ_XML_SCHEMA_ANSWERS, diags))
     return NULL;
   return cq_answers_from_xml (f, root, I, diags);
+}
+
+gboolean
+cq_answer_same (const CqAnswer *a, const CqAnswer *b)
+{
+  if (a == NULL || b == NULL)
+    return a == b;
+  if (a->item != b->item || g_strcmp0 (a->value, b->value) || g_strcmp0 (a->relevance, b->relevance)
+      || g_strcmp0 (a->text, b->text) || g_strcmp0 (a->rationale, b->rationale)
+      || g_strcmp0 (a->missing, b->missing) || a->n_records != b->n_records
+      || a->n_evidence != b->n_evidence)
+    return FALSE;
+  for (guint r = 0; r < a->n_records; r++)
+    {
+      if (a->records[r].n != b->records[r].n)
+        return FALSE;
+      for (guint i = 0; i < a->records[r].n; i++)
+        {
+          const char *v = NULL;
+          for (guint k = 0; k < b->records[r].n; k++)
+            if (strcmp (b->records[r].values[k].field, a->records[r].values[i].field) == 0)
+              v = b->records[r].values[k].value;
+          if (g_strcmp0 (v, a->records[r].values[i].value) != 0)
+            return FALSE;
+        }
+    }
+  for (guint i = 0; i < a->n_evidence; i++)
+    {
+      const CqEvidence *x = &a->evidence[i], *y = &b->evidence[i];
+      if (x->supports != y->supports || x->fact != y->fact || x->source != y->source
+          || g_strcmp0 (x->origin, y->origin) || g_strcmp0 (x->date, y->date)
+          || g_strcmp0 (x->reliability, y->reliability) || g_strcmp0 (x->statement, y->statement))
+        return FALSE;
+    }
+  return TRUE;
 }

@@ -88,6 +88,10 @@ guint cq_answers_count (const CqAnswers *answers);
  * diags with its position; returns NULL when there is an error. */
 CqAnswers *cq_answers_load (const char *path, const CqInstrument *instrument, CqDiags *diags);
 
+/* The same from bytes (standard input, say); name is how messages call it. */
+CqAnswers *cq_answers_load_bytes (GBytes *bytes, const char *name, const CqInstrument *instrument,
+                                  CqDiags *diags);
+
 /* The same, from an <answers> element of an already parsed file (test
  * cases hold one). Used by the test runner. */
 struct _CqXmlFile;
@@ -100,6 +104,9 @@ gboolean cq_date_valid (const char *s, CqDatePrecision precision);
 
 /* Whether the presence level of a rating is at or above level. */
 gboolean cq_answer_at_least (const CqAnswer *answer, const char *level);
+
+/* Whether two answers say the same (item, values, texts, records, evidence). */
+gboolean cq_answer_same (const CqAnswer *a, const CqAnswer *b);
 
 /* Number of distinct independent sources among the evidence. */
 guint cq_answer_independent_sources (const CqAnswer *answer);

@@ -15,6 +15,20 @@ int cq_cmd_validate (int argc, char **argv);
 int cq_cmd_show (int argc, char **argv);
 int cq_cmd_score (int argc, char **argv);
 int cq_cmd_test (int argc, char **argv);
+int cq_cmd_init (int argc, char **argv);
+int cq_cmd_member (int argc, char **argv);
+int cq_cmd_case (int argc, char **argv);
+int cq_cmd_assessment (int argc, char **argv);
+int cq_cmd_interview (int argc, char **argv);
+int cq_cmd_consensus (int argc, char **argv);
+int cq_cmd_decision (int argc, char **argv);
+int cq_cmd_audit (int argc, char **argv);
+
+/* The database named by --db or COLLOQUY_DB; prints why not and returns
+ * NULL when it cannot be opened. */
+struct _CqStore *cq_cli_store (const char *db, gboolean create, const char *cmd);
+/* Who acts: --as, else COLLOQUY_MEMBER, else the login name. */
+const char *cq_cli_actor (const char *as);
 
 /* Parses a command's options; prints the error and returns FALSE on a
  * usage mistake. Adds the command's usage line and description. */

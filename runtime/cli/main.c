@@ -4,6 +4,7 @@
 #include <malloc.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cq-cli.h"
@@ -16,6 +17,19 @@ static const CqCommand commands[] = {
   { "score", "PATH --answers FILE", "aide-mémoire indicators and findings for a set of answers",
     cq_cmd_score },
   { "test", "PATH", "run an instrument's test cases", cq_cmd_test },
+  { "init", "--db FILE", "create a case database", cq_cmd_init },
+  { "member", "add ID --role ROLE | list", "the team and their roles", cq_cmd_member },
+  { "case", "open REF | history REF", "cases, and the trajectory of their dynamic items",
+    cq_cmd_case },
+  { "assessment", "open CASE | status ID | ...", "assessments: open, status per module and rater, "
+    "disagreements", cq_cmd_assessment },
+  { "interview", "--assessment ID", "walk through an assessment's items for your role",
+    cq_cmd_interview },
+  { "consensus", "--assessment ID --answers FILE", "record the team's consensus, keeping dissent",
+    cq_cmd_consensus },
+  { "decision", "--assessment ID ...", "record the commission's decision (chair only)",
+    cq_cmd_decision },
+  { "audit", "verify", "check the audit chain of a database", cq_cmd_audit },
 };
 
 const CqCommand *
@@ -80,6 +94,8 @@ int
 main (int argc, char **argv)
 {
   setlocale (LC_ALL, "");
+  /* Everything colloquy writes holds special-category data: private files. */
+  umask (077);
   /* Loading an instrument allocates and frees hundreds of thousands of
    * small tree nodes; glibc's fast bins then spend more time consolidating
    * than the parser spends parsing. */

@@ -337,3 +337,35 @@ cq_instrument_outline (const CqInstrument *I, const char *lang)
   g_string_append_printf (s, "scoring: %s\n", I->scoring_path ? I->scoring_path : "(none)");
   return g_string_free (s, FALSE);
 }
+
+/* Whether the id at p (of length n) stands alone: not part of a longer id. */
+static gboolean
+stands_alone (const char *text, const char *p, gsize n)
+{
+  gboolean left = p == text || !(g_ascii_isalnum (p[-1]) || p[-1] == '.' || p[-1] == '-'
+                                 || p[-1] == '_');
+  gboolean right = !(g_ascii_isalnum (p[n]) || p[n] == '-' || p[n] == '_'
+                     || (p[n] == '.' && g_ascii_isalnum (p[n + 1])));
+  return left && right;
+}
+
+GPtrArray *
+cq_instrument_cited (const CqInstrument *I, const char *text)
+{
+  GPtrArray *out = g_ptr_array_new ();
+  for (guint i = 0; text != NULL && i < I->n_items; i++)
+    {
+      const char *id = I->items[i]->id, *p = text;
+      gsize n = strlen (id);
+      while ((p = strstr (p, id)) != NULL)
+        {
+          if (stands_alone (text, p, n))
+            {
+              g_ptr_array_add (out, (gpointer) id);
+              break;
+            }
+          p += n;
+        }
+    }
+  return out;
+}

@@ -265,6 +265,9 @@ const CqScale *cq_instrument_scale (const CqInstrument *instrument, const char *
 /* Whether role rates item. */
 gboolean cq_item_rated_by (const CqItem *item, const char *role_id);
 
+/* The item ids of the instrument that text cites (borrowed strings). */
+GPtrArray *cq_instrument_cited (const CqInstrument *instrument, const char *text);
+
 /* The outline `colloquy show` prints. */
 char *cq_instrument_outline (const CqInstrument *instrument, const char *lang);
 

@@ -95,25 +95,11 @@ blank (const char *s)
   return TRUE;
 }
 
-/* Whether text cites one of the instrument's item ids. */
 static gboolean
 cites_item (const CqInstrument *I, const char *text)
 {
-  for (guint i = 0; text != NULL && i < I->n_items; i++)
-    {
-      const char *id = I->items[i]->id, *p = text;
-      gsize n = strlen (id);
-      while ((p = strstr (p, id)) != NULL)
-        {
-          gboolean left = p == text || !(g_ascii_isalnum (p[-1]) || p[-1] == '.' || p[-1] == '-' || p[-1] == '_');
-          gboolean right = !(g_ascii_isalnum (p[n]) || p[n] == '-' || p[n] == '_'
-                             || (p[n] == '.' && g_ascii_isalnum (p[n + 1])));
-          if (left && right)
-            return TRUE;
-          p += n;
-        }
-    }
-  return FALSE;
+  g_autoptr (GPtrArray) cited = cq_instrument_cited (I, text);
+  return cited->len > 0;
 }
 
 /* Completeness and consistency, the same for every instrument. */
