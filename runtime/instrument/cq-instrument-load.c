@@ -1193,9 +1193,11 @@ load_scoring (Loader *L, CqXmlFile *f, xmlNodePtr root)
       return;
     }
   gsize len;
-  const char *src = g_bytes_get_data (bytes, &len);
+  const char *data = g_bytes_get_data (bytes, &len);
+  /* Bytes from a store carry no terminating NUL. */
+  g_autofree char *src = g_strndup (data ? data : "", len);
   g_autofree char *display = display_of (L, href);
-  if (!g_utf8_validate (src, (gssize) len, NULL) || memchr (src, '\0', len) != NULL)
+  if (!g_utf8_validate (data, (gssize) len, NULL) || memchr (data, '\0', len) != NULL)
     {
       cq_diags_add (L->diags, CQ_DIAG_ERROR, display, 0, 0,
                     "the scoring script is not UTF-8 text");
