@@ -306,7 +306,7 @@ test_migration (void)
   g_assert_cmpint (play (db, "cy", "probation-officer"), ==, 0);
   g_assert_cmpint (play (db, "ana", "psychologist"), ==, 0);
   /* Turn it into what schema 1 wrote: no rater column. */
-  tamper (db, "DROP INDEX event_by_rater; DROP TRIGGER event_append_only_update;"
+  tamper (db, "DROP INDEX event_by_rater; DROP INDEX event_by_kind; DROP TRIGGER event_append_only_update;"
               "ALTER TABLE event DROP COLUMN rater;"
               "CREATE TRIGGER event_append_only_update BEFORE UPDATE ON event "
               "BEGIN SELECT RAISE (ABORT, 'events are append-only'); END;"

@@ -27,6 +27,7 @@ struct _CqStore {
   sqlite3 *db;
   char *path;
   guchar key[KEY_BYTES];
+  gboolean bulk; /* inside cq_store_bulk_begin/end */
 };
 
 /* Errors ==================================================================== */
@@ -266,7 +267,8 @@ static gboolean
 migrate (CqStore *s, int from, GError **error)
 {
   static const char *const steps[] = { "/org/colloquy/store/001-initial.sql",
-                                       "/org/colloquy/store/002-rater.sql" };
+                                       "/org/colloquy/store/002-rater.sql",
+                                       "/org/colloquy/store/003-kind-index.sql" };
   G_STATIC_ASSERT (G_N_ELEMENTS (steps) == CQ_STORE_SCHEMA_VERSION);
   if (!exec (s, "BEGIN IMMEDIATE", "upgrading the database", error))
     return FALSE;
@@ -530,6 +532,8 @@ cq_store_append (CqStore *s, const CqEvent *in, GError **error)
   gboolean slot = in->assessment != NULL
                   && (strcmp (in->kind, "answer") == 0 || strcmp (in->kind, "consensus") == 0
                       || strcmp (in->kind, "decision") == 0);
+  if (s->bulk)
+    return append_locked (s, in, slot, error);
   int rc = sqlite3_exec (s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
   if (rc != SQLITE_OK)
     return fail_sql (s, rc, "saving", error), -1;
@@ -546,6 +550,22 @@ cq_store_append (CqStore *s, const CqEvent *in, GError **error)
       return fail_sql (s, rc, "saving", error), -1;
     }
   return seq;
+}
+
+gboolean
+cq_store_bulk_begin (CqStore *s, GError **error)
+{
+  if (!exec (s, "BEGIN IMMEDIATE", "starting a bulk import", error))
+    return FALSE;
+  s->bulk = TRUE;
+  return TRUE;
+}
+
+gboolean
+cq_store_bulk_end (CqStore *s, GError **error)
+{
+  s->bulk = FALSE;
+  return exec (s, "COMMIT", "ending a bulk import", error);
 }
 
 /* Reading ================================================================== */

@@ -23,7 +23,7 @@ typedef enum {
   CQ_STORE_ERROR_INVALID,   /* a malformed event */
 } CqStoreError;
 
-#define CQ_STORE_SCHEMA_VERSION 2
+#define CQ_STORE_SCHEMA_VERSION 3
 
 typedef struct _CqStore CqStore;
 
@@ -85,6 +85,11 @@ typedef struct {
   GBytes *bytes;
 } CqStoreFile;
 void cq_store_file_free (CqStoreFile *f);
+
+/* Bulk mode, for imports and generated data: appends between begin and
+ * end share one transaction, durable only once end returns. */
+gboolean cq_store_bulk_begin (CqStore *store, GError **error);
+gboolean cq_store_bulk_end (CqStore *store, GError **error);
 
 /* Checks the whole chain and the database file. Each problem found goes to
  * report as one line naming where it is; returns TRUE when there is none. */
