@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <sqlite3.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -593,6 +594,37 @@ test_bad_answers_keep_saved (void)
   g_assert_nonnull (strstr (err, "nothing was saved"));
 }
 
+static void
+limit_file_size (gpointer data)
+{
+  struct rlimit r = { GPOINTER_TO_UINT (data), GPOINTER_TO_UINT (data) };
+  setrlimit (RLIMIT_FSIZE, &r);
+}
+
+/* A full disk: a clear message, and the answers saved before stay. */
+static void
+test_disk_full (void)
+{
+  g_autofree char *db = make_case ("full.db");
+  g_assert_cmpint (play (db, "cy", "probation-officer"), ==, 0);
+  const char *argv[] = { colloquy, "interview", "--assessment", "K-1-1", "--as", "ana", "--answers",
+                         "tests/interview/psychologist.xml", NULL };
+  g_auto (GStrv) env = g_environ_setenv (g_get_environ (), "COLLOQUY_DB", db, TRUE);
+  g_autofree char *err = NULL;
+  int status = 0;
+  g_assert_true (g_spawn_sync (source_dir, (char **) argv, env, G_SPAWN_STDOUT_TO_DEV_NULL,
+                               limit_file_size, GUINT_TO_POINTER (1024), NULL, &err, &status, NULL));
+  g_assert_true (WIFEXITED (status));
+  g_assert_cmpint (WEXITSTATUS (status), ==, 1);
+  g_assert_true (strstr (err, "nothing was saved") != NULL);
+  g_assert_true (verify (db, NULL));
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CqStore) s = cq_store_open (db, FALSE, &error);
+  gint64 seq = 0;
+  g_assert_true (cq_store_current (s, "K-1-1", "answer", "case.gender", "cy", &seq, NULL, &error));
+  g_assert_cmpint (seq, >, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -610,6 +642,7 @@ main (int argc, char **argv)
   g_test_add_func ("/store/concurrency", test_concurrency);
   g_test_add_func ("/store/survives-sigkill", test_sigkill);
   g_test_add_func ("/store/bad-answers-keep-saved", test_bad_answers_keep_saved);
+  g_test_add_func ("/store/disk-full", test_disk_full);
   int rc = g_test_run ();
   const char *rm[] = { "rm", "-rf", tmp, NULL };
   g_spawn_sync (NULL, (char **) rm, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);

@@ -2,6 +2,7 @@
 /* The colloquy command: a thin front end over the library. */
 #include <locale.h>
 #include <malloc.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -96,6 +97,9 @@ main (int argc, char **argv)
   setlocale (LC_ALL, "");
   /* Everything colloquy writes holds special-category data: private files. */
   umask (077);
+  /* A file-size limit makes writes fail with EFBIG, reported as a full
+   * disk, instead of killing the process mid-sentence. */
+  signal (SIGXFSZ, SIG_IGN);
   /* Loading an instrument allocates and frees hundreds of thousands of
    * small tree nodes; glibc's fast bins then spend more time consolidating
    * than the parser spends parsing. */
