@@ -264,6 +264,16 @@ sb_pairs (lua_State *L)
   return 1;
 }
 
+/* Calls the original function, upvalue 1, with this call's arguments. */
+static int
+call_original (lua_State *L)
+{
+  lua_pushvalue (L, lua_upvalueindex (1));
+  lua_insert (L, 1);
+  lua_call (L, lua_gettop (L) - 1, LUA_MULTRET);
+  return lua_gettop (L);
+}
+
 /* Calls the original function (upvalue 1) after charging the budget for
  * the size of its first argument: C code does not count instructions. */
 static int
@@ -275,10 +285,7 @@ charged (lua_State *L)
   else if (lua_type (L, 1) == LUA_TTABLE)
     n = lua_rawlen (L, 1);
   cq_sandbox_charge (L, n + 1);
-  lua_pushvalue (L, lua_upvalueindex (1));
-  lua_insert (L, 1);
-  lua_call (L, lua_gettop (L) - 1, LUA_MULTRET);
-  return lua_gettop (L);
+  return call_original (L);
 }
 
 static int
@@ -301,10 +308,7 @@ static int
 costly (lua_State *L)
 {
   cq_sandbox_charge (L, (guint64) lua_tointeger (L, lua_upvalueindex (2)));
-  lua_pushvalue (L, lua_upvalueindex (1));
-  lua_insert (L, 1);
-  lua_call (L, lua_gettop (L) - 1, LUA_MULTRET);
-  return lua_gettop (L);
+  return call_original (L);
 }
 
 static void
@@ -340,41 +344,19 @@ sb_xpcall (lua_State *L)
   lua_pushvalue (L, 2);
   lua_pushcclosure (L, guarded_handler, 1);
   lua_replace (L, 2);
-  lua_pushvalue (L, lua_upvalueindex (1));
-  lua_insert (L, 1);
-  lua_call (L, lua_gettop (L) - 1, LUA_MULTRET);
-  return lua_gettop (L);
+  return call_original (L);
 }
 
-/* Charges for coroutine switches: a coroutine that yields before its
+/* Coroutine switches are charged: a coroutine that yields before its
  * thread's count hook fires would otherwise run for free. */
-static int
-sb_resume (lua_State *L)
-{
-  cq_sandbox_charge (L, HOOK_EVERY);
-  lua_pushvalue (L, lua_upvalueindex (1));
-  lua_insert (L, 1);
-  lua_call (L, lua_gettop (L) - 1, LUA_MULTRET);
-  return lua_gettop (L);
-}
-
-static int
-sb_wrap_call (lua_State *L)
-{
-  cq_sandbox_charge (L, HOOK_EVERY);
-  lua_pushvalue (L, lua_upvalueindex (1));
-  lua_insert (L, 1);
-  lua_call (L, lua_gettop (L) - 1, LUA_MULTRET);
-  return lua_gettop (L);
-}
-
 static int
 sb_wrap (lua_State *L)
 {
   lua_pushvalue (L, lua_upvalueindex (1)); /* the original coroutine.wrap */
   lua_insert (L, 1);
   lua_call (L, lua_gettop (L) - 1, 1);
-  lua_pushcclosure (L, sb_wrap_call, 1);
+  lua_pushinteger (L, HOOK_EVERY);
+  lua_pushcclosure (L, costly, 2);
   return 1;
 }
 
@@ -473,7 +455,7 @@ build_environment (CqSandbox *sb)
   wrap_field (L, -1, "len", charged);
   lua_setfield (L, G, "utf8");
   copy_fields (L, 6, coroutine_lib, NULL);
-  wrap_field (L, -1, "resume", sb_resume);
+  wrap_costly (L, -1, "resume", HOOK_EVERY);
   wrap_field (L, -1, "wrap", sb_wrap);
   lua_setfield (L, G, "coroutine");
 
