@@ -31,6 +31,10 @@ static const CqCommand commands[] = {
   { "decision", "--assessment ID ...", "record the commission's decision (chair only)",
     cq_cmd_decision },
   { "audit", "verify", "check the audit chain of a database", cq_cmd_audit },
+  { "export", "ASSESSMENT --profile P -o FILE", "the evaluation synthesis as PDF", cq_cmd_export },
+  { "sign", "FILE --identity P12", "sign a synthesis (PAdES, incremental)", cq_cmd_sign },
+  { "verify", "FILE [--ca CA]", "check a synthesis's signatures and its origin", cq_cmd_verify },
+  { "pki", "create --dir DIR ...", "a throwaway test CA and identities, for demos", cq_cmd_pki },
 };
 
 const CqCommand *

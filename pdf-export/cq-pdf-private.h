@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
+#pragma once
+
+#include "cq-pdf.h"
+
+/* The synthesis as Cairo wrote it (before signature fields are added). */
+GBytes *cq_pdf_render (CqStore *store, const char *assessment, CqExportProfile profile,
+                       const char *lang, char **case_ref, GError **error);
+
+/* Who must sign: the raters, in order, then whoever may decide (the
+ * chair), last. Borrowed members. */
+GPtrArray *cq_pdf_required_signers (CqStore *store, GPtrArray *raters, GPtrArray *members);
