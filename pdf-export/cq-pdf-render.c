@@ -258,9 +258,12 @@ footer (Doc *d)
   PangoFontDescription *fd = pango_font_description_from_string (SANS " 7.5");
   pango_layout_set_font_description (l, fd);
   set_colour (d->cr, 0x666666);
+  pango_layout_set_width (l, (int) ((TEXT_W - 50) * PANGO_SCALE));
+  pango_layout_set_ellipsize (l, PANGO_ELLIPSIZE_END);
   pango_layout_set_text (l, left, -1);
   cairo_move_to (d->cr, MARGIN, PAGE_H - 40);
   pango_cairo_show_layout (d->cr, l);
+  pango_layout_set_width (l, -1);
   pango_layout_set_text (l, right, -1);
   int w, h;
   pango_layout_get_pixel_size (l, &w, &h);
@@ -504,8 +507,10 @@ item_block (Doc *d, const Synth *s, const CqItem *it)
       g_autofree char *miss = labelled (s, T (s, "Ce qui manque", "What is missing"), team->missing);
       text (d, ST_BODY, 12, miss);
     }
-  /* Each rater's rating, when they differ, and the named dissent. */
-  if (it->answer.type == CQ_ANSWER_RATING && s->raters->len > 0)
+  /* Each rater's rating, when they differ, and the named dissent: for the
+   * commission, not for partners or the person. */
+  if (it->answer.type == CQ_ANSWER_RATING && s->raters->len > 0
+      && s->profile == CQ_PROFILE_COMMISSION)
     {
       GString *r = g_string_new (NULL);
       g_autofree char *first = NULL;
@@ -778,8 +783,8 @@ render (Doc *d, const Synth *s)
     }
 
   /* Protective factors and support needs. */
-  heading (d, 1, T (s, "Facteurs de protection et besoins d’accompagnement",
-                    "Protective factors and support needs"));
+  heading (d, 1, T (s, "En résumé : facteurs de protection et besoins d’accompagnement",
+                    "In short: protective factors and support needs"));
   for (guint i = 0; i < I->n_items; i++)
     {
       const CqItem *it = I->items[i];
@@ -849,7 +854,8 @@ render (Doc *d, const Synth *s)
         }
     }
 
-  /* Trajectory. */
+  /* Trajectory: the heading stays with its chart. */
+  ensure (d, 250);
   heading (d, 1, T (s, "Trajectoire au fil des évaluations", "Trajectory across assessments"));
   chart (d, s);
 
