@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
 /* colloquy export, sign, verify, pki */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -20,20 +21,21 @@ cq_cmd_export (int argc, char **argv)
     { "lang", 'l', 0, G_OPTION_ARG_STRING, &lang, "fr or en (default: the instrument's first language)", "LANG" },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
-  g_autoptr (GOptionContext) ctx = g_option_context_new ("ASSESSMENT --profile PROFILE -o FILE — "
+  g_autoptr (GOptionContext) ctx = g_option_context_new ("ASSESSMENT... --profile PROFILE -o FILE — "
                                                          "the evaluation synthesis as PDF");
   g_option_context_add_main_entries (ctx, entries, NULL);
   g_option_context_set_description (ctx,
     "commission: everything the commission reads. partner: only the compartments shared with\n"
     "partners. subject-access: what the person may see. Text from an excluded compartment never\n"
     "appears. The PDF has one empty signature field per required signer; the export is recorded\n"
-    "in the audit chain with the file's hash.");
+    "in the audit chain with the file's hash. With several assessments (the quarterly partner\n"
+    "reports, say), -o names a folder and each PDF is called ASSESSMENT-PROFILE.pdf.");
   if (!cq_cli_parse (ctx, cq_cli_command ("export"), &argc, &argv))
     return CQ_EXIT_USAGE;
   CqExportProfile p = g_strcmp0 (profile, "commission") == 0 ? CQ_PROFILE_COMMISSION
                       : g_strcmp0 (profile, "partner") == 0 ? CQ_PROFILE_PARTNER
                       : g_strcmp0 (profile, "subject-access") == 0 ? CQ_PROFILE_SUBJECT_ACCESS : 0;
-  if (argc != 2 || out == NULL || p == 0)
+  if (argc < 2 || out == NULL || p == 0)
     {
       fprintf (stderr, "colloquy export: give ASSESSMENT, --profile commission|partner|subject-access "
                        "and -o FILE\nTry 'colloquy export --help'.\n");
@@ -47,14 +49,31 @@ cq_cmd_export (int argc, char **argv)
   g_autoptr (CqStore) s = cq_cli_store (db, FALSE, "export");
   if (s == NULL)
     return CQ_EXIT_FAILURE;
-  g_autoptr (GError) error = NULL;
-  if (!cq_pdf_export (s, argv[1], p, lang, out, cq_cli_actor (as), &error))
+  int status = CQ_EXIT_OK;
+  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  for (int i = 1; i < argc; i++)
     {
-      fprintf (stderr, "colloquy export: %s\n", error->message);
-      return CQ_EXIT_FAILURE;
+      g_autoptr (GError) error = NULL;
+      /* An assessment named twice gets a second file, not an overwrite. */
+      guint n = GPOINTER_TO_UINT (g_hash_table_lookup (seen, argv[i])) + 1;
+      g_hash_table_insert (seen, g_strdup (argv[i]), GUINT_TO_POINTER (n));
+      g_autofree char *name = n > 1 ? g_strdup_printf ("%s-%s-%u.pdf", argv[i], profile, n)
+                                    : g_strdup_printf ("%s-%s.pdf", argv[i], profile);
+      g_autofree char *path = argc > 2 ? g_build_filename (out, name, NULL) : g_strdup (out);
+      if (argc > 2 && g_mkdir_with_parents (out, 0700) != 0)
+        {
+          fprintf (stderr, "colloquy export: %s: %s\n", out, g_strerror (errno));
+          return CQ_EXIT_FAILURE;
+        }
+      if (!cq_pdf_export (s, argv[i], p, lang, path, cq_cli_actor (as), &error))
+        {
+          fprintf (stderr, "colloquy export: %s: %s\n", argv[i], error->message);
+          status = CQ_EXIT_FAILURE;
+          continue;
+        }
+      printf ("%s\n", path);
     }
-  printf ("%s\n", out);
-  return CQ_EXIT_OK;
+  return status;
 }
 
 int
@@ -67,7 +86,7 @@ cq_cmd_sign (int argc, char **argv)
     { "reason", 0, 0, G_OPTION_ARG_STRING, &reason, "Why you sign", "TEXT" },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
-  g_autoptr (GOptionContext) ctx = g_option_context_new ("FILE.pdf --identity FILE.p12 — sign a synthesis");
+  g_autoptr (GOptionContext) ctx = g_option_context_new ("FILE.pdf... --identity FILE.p12 — sign syntheses");
   g_option_context_add_main_entries (ctx, entries, NULL);
   g_option_context_set_description (ctx,
     "Adds your PAdES baseline B-B signature (CAdES detached, SHA-256) to your signature field,\n"
@@ -75,7 +94,7 @@ cq_cmd_sign (int argc, char **argv)
     "commission chair last.");
   if (!cq_cli_parse (ctx, cq_cli_command ("sign"), &argc, &argv))
     return CQ_EXIT_USAGE;
-  if (argc != 2 || identity == NULL)
+  if (argc < 2 || identity == NULL)
     {
       fprintf (stderr, "colloquy sign: give the PDF and --identity FILE.p12\n");
       return CQ_EXIT_USAGE;
@@ -92,14 +111,19 @@ cq_cmd_sign (int argc, char **argv)
         }
       password = g_strstrip (g_strndup (g_bytes_get_data (b, NULL), g_bytes_get_size (b)));
     }
-  g_autoptr (GError) error = NULL;
-  if (!cq_pdf_sign (argv[1], identity, password, reason, &error))
+  int status = CQ_EXIT_OK;
+  for (int i = 1; i < argc; i++)
     {
-      fprintf (stderr, "colloquy sign: %s\n", error->message);
-      return CQ_EXIT_FAILURE;
+      g_autoptr (GError) error = NULL;
+      if (!cq_pdf_sign (argv[i], identity, password, reason, &error))
+        {
+          fprintf (stderr, "colloquy sign: %s\n", error->message);
+          status = CQ_EXIT_FAILURE;
+          continue;
+        }
+      printf ("signed %s\n", argv[i]);
     }
-  printf ("signed %s\n", argv[1]);
-  return CQ_EXIT_OK;
+  return status;
 }
 
 int
