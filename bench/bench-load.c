@@ -7,22 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "cq-bench.h"
 #include "cq-diag.h"
 #include "cq-instrument.h"
-
-static int
-cmp_double (const void *a, const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-  return x < y ? -1 : x > y;
-}
-
-static double
-median (double *v, int n)
-{
-  qsort (v, n, sizeof (double), cmp_double);
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 int
 main (int argc, char **argv)
@@ -71,7 +58,7 @@ main (int argc, char **argv)
           base[r - 1] = (t1 - t0) / 1000.0;
           full[r - 1] = (t3 - t2) / 1000.0;
         }
-      double mb = median (base, runs), mf = median (full, runs);
+      double mb = cq_bench_quantile (base, runs, 0.5), mf = cq_bench_quantile (full, runs, 0.5);
       printf ("%-28s %7u %8.1f MB %9.1f ms %9.1f ms %7.2fx\n", argv[a], items, len / 1e6, mb, mf,
               mf / mb);
     }

@@ -9,23 +9,10 @@
 #include <stdlib.h>
 
 #include "cq-answers.h"
+#include "cq-bench.h"
 #include "cq-eval.h"
 #include "cq-instrument.h"
 #include "cq-score.h"
-
-static int
-cmp_double (const void *a, const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-  return x < y ? -1 : x > y;
-}
-
-static double
-median (double *v, int n)
-{
-  qsort (v, n, sizeof (double), cmp_double);
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 static void
 answer_all (const CqInstrument *I, CqAnswers *a, guint seed)
@@ -127,7 +114,7 @@ main (int argc, char **argv)
       all[r - 1] = (t4 - t3) / 1000.0;
       incr_runs += n;
     }
-  double mf = median (full, RUNS), mi = median (incr, RUNS), ma = median (all, RUNS);
+  double mf = cq_bench_quantile (full, RUNS, 0.5), mi = cq_bench_quantile (incr, RUNS, 0.5), ma = cq_bench_quantile (all, RUNS, 0.5);
   printf ("%u items, every one answered; %u findings; medians of %d runs\n", I->n_items,
           findings, RUNS);
   printf ("  full scoring (relevance, constraints, script)   %8.3f ms   target < 5 ms: %s\n", mf,

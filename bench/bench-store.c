@@ -11,22 +11,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cq-bench.h"
 #include "cq-case.h"
 #include "cq-store.h"
 #include "cq-walker.h"
 
-static int
-cmp_double (const void *a, const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-  return x < y ? -1 : x > y;
-}
-
 static void
 stats (const char *what, double *v, int n, double target)
 {
-  qsort (v, n, sizeof (double), cmp_double);
-  double med = v[n / 2], p99 = v[(int) (n * 0.99)];
+  double p99 = cq_bench_quantile (v, n, 0.99), med = cq_bench_quantile (v, n, 0.5);
   printf ("  %-34s median %7.2f ms   p99 %7.2f ms", what, med, p99);
   if (target > 0)
     printf ("   target < %.0f ms: %s", target, (strstr (what, "append") ? p99 : med) < target
