@@ -3,9 +3,10 @@
 
 #include "cq-pdf.h"
 
-/* The synthesis as Cairo wrote it (before signature fields are added). */
+/* The synthesis as Cairo wrote it (before signature fields are added), its
+ * case and its required signers (CqMember*). */
 GBytes *cq_pdf_render (CqStore *store, const char *assessment, CqExportProfile profile,
-                       const char *lang, char **case_ref, GError **error);
+                       const char *lang, char **case_ref, GPtrArray **signers, GError **error);
 
 /* Who must sign: the raters, in order, then whoever may decide (the
  * chair), last. Borrowed members. */

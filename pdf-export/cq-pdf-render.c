@@ -41,7 +41,8 @@ typedef struct {
   JsonObject *decision;    /* or NULL */
   GPtrArray *history;      /* CqAssessment* of the case, in order */
   GPtrArray *history_answers; /* CqAnswers*, parallel */
-  GPtrArray *history_insts;   /* CqInstrument*, parallel */
+  GPtrArray *history_insts;   /* CqInstrument*, each loaded once (owned) */
+  GPtrArray *history_by_index; /* CqInstrument*, parallel to history (borrowed) */
   char *head;              /* the audit chain's head */
   gint64 events;
   char *placement_label;
@@ -90,11 +91,12 @@ synth_free (Synth *s)
     g_ptr_array_unref (s->parsers);
   if (s->history_answers)
     g_ptr_array_unref (s->history_answers);
+  if (s->history_by_index)
+    g_ptr_array_unref (s->history_by_index);
   if (s->history_insts)
     g_ptr_array_unref (s->history_insts);
   if (s->history)
     g_ptr_array_unref (s->history);
-  cq_instrument_free (s->inst);
   g_free (s->head);
   g_free (s->placement_label);
   g_free (s->date);
@@ -148,8 +150,10 @@ gather (Synth *s, const char *id, GError **error)
   s->parsers = g_ptr_array_new_with_free_func (g_object_unref);
   s->consensus = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   s->a = cq_assessment_get (s->store, id, error);
+  s->history_insts = g_ptr_array_new_with_free_func ((GDestroyNotify) cq_instrument_free);
   if (s->a == NULL || (s->inst = cq_assessment_instrument (s->store, s->a, error)) == NULL)
     return FALSE;
+  g_ptr_array_add (s->history_insts, s->inst); /* owns it; the history reuses it */
   s->team = cq_assessment_answers (s->store, s->a, s->inst, NULL, NULL, error);
   if (s->team == NULL || (s->eval = cq_eval_new (s->inst, s->team, error)) == NULL)
     return FALSE;
@@ -192,14 +196,23 @@ gather (Synth *s, const char *id, GError **error)
   if (s->history == NULL)
     return FALSE;
   s->history_answers = g_ptr_array_new_with_free_func ((GDestroyNotify) cq_answers_free);
-  s->history_insts = g_ptr_array_new_with_free_func ((GDestroyNotify) cq_instrument_free);
+  s->history_by_index = g_ptr_array_new ();
   for (guint i = 0; i < s->history->len; i++)
     {
       CqAssessment *h = s->history->pdata[i];
-      CqInstrument *hi = cq_assessment_instrument (s->store, h, error);
+      /* Assessments pinned to the same bundle share one loaded instrument. */
+      CqInstrument *hi = NULL;
+      for (guint k = 0; k < s->history_insts->len && hi == NULL; k++)
+        if (strcmp (((CqInstrument *) s->history_insts->pdata[k])->sha256, h->sha256) == 0)
+          hi = s->history_insts->pdata[k];
       if (hi == NULL)
-        return FALSE;
-      g_ptr_array_add (s->history_insts, hi);
+        {
+          hi = cq_assessment_instrument (s->store, h, error);
+          if (hi == NULL)
+            return FALSE;
+          g_ptr_array_add (s->history_insts, hi);
+        }
+      g_ptr_array_add (s->history_by_index, hi);
       CqAnswers *ha = cq_assessment_answers (s->store, h, hi, NULL, NULL, error);
       if (ha == NULL)
         return FALSE;
@@ -225,6 +238,8 @@ typedef struct {
   int outline[3];  /* current outline parents per level */
   const Synth *s;
   GByteArray *out;
+  PangoContext *pango;      /* shared by both passes */
+  GHashTable *shaped;       /* "style|indent|text" -> PangoLayout, shaped once */
 } Doc;
 
 static cairo_status_t
@@ -310,13 +325,22 @@ text (Doc *d, Style st, double indent, const char *str)
   };
   if (str == NULL || *str == '\0')
     return;
-  PangoLayout *l = pango_cairo_create_layout (d->cr);
-  PangoFontDescription *fd = pango_font_description_from_string (styles[st].font);
-  pango_font_description_set_size (fd, (gint) (styles[st].size * PANGO_SCALE));
-  pango_layout_set_font_description (l, fd);
-  pango_layout_set_width (l, (int) ((TEXT_W - indent) * PANGO_SCALE));
-  pango_layout_set_wrap (l, PANGO_WRAP_WORD_CHAR);
-  pango_layout_set_text (l, str, -1);
+  /* Shaping is most of the work: each paragraph is shaped once, in the
+   * first pass, and its layout reused in the second. */
+  g_autofree char *key = g_strdup_printf ("%d|%.1f|%s", st, indent, str);
+  PangoLayout *l = g_hash_table_lookup (d->shaped, key);
+  if (l == NULL)
+    {
+      l = pango_layout_new (d->pango);
+      PangoFontDescription *fd = pango_font_description_from_string (styles[st].font);
+      pango_font_description_set_size (fd, (gint) (styles[st].size * PANGO_SCALE));
+      pango_layout_set_font_description (l, fd);
+      pango_font_description_free (fd);
+      pango_layout_set_width (l, (int) ((TEXT_W - indent) * PANGO_SCALE));
+      pango_layout_set_wrap (l, PANGO_WRAP_WORD_CHAR);
+      pango_layout_set_text (l, str, -1);
+      g_hash_table_insert (d->shaped, g_steal_pointer (&key), l);
+    }
   d->y += styles[st].before;
   /* Headings keep with what follows. */
   if (st <= ST_H3)
@@ -336,8 +360,6 @@ text (Doc *d, Style st, double indent, const char *str)
     }
   while (pango_layout_iter_next_line (it));
   pango_layout_iter_free (it);
-  pango_font_description_free (fd);
-  g_object_unref (l);
 }
 
 static void
@@ -618,7 +640,7 @@ chart (Doc *d, const Synth *s)
       gboolean started = FALSE;
       for (guint k = 0; k < n; k++)
         {
-          const CqItem *hit = cq_instrument_item (s->history_insts->pdata[k], it->id);
+          const CqItem *hit = cq_instrument_item (s->history_by_index->pdata[k], it->id);
           const CqAnswer *a = hit ? cq_answers_get (s->history_answers->pdata[k], hit) : NULL;
           const CqLevel *l = a && a->value ? cq_scale_level (hit->answer.scale, a->value) : NULL;
           if (l == NULL || l->insufficient)
@@ -872,7 +894,7 @@ render (Doc *d, const Synth *s)
                              "signatures sont vérifiables dans tout lecteur PDF.",
                           "Each signer signs electronically (PAdES): team members first, the "
                           "commission chair last. Any PDF reader can verify the signatures."));
-  const GPtrArray *signers = cq_pdf_required_signers (s->store, s->raters, s->members);
+  g_autoptr (GPtrArray) signers = cq_pdf_required_signers (s->store, s->raters, s->members);
   for (guint i = 0; i < signers->len; i++)
     {
       CqMember *m = signers->pdata[i];
@@ -888,10 +910,22 @@ static gboolean
 typeset (Synth *s, GByteArray *out)
 {
   int total = 0;
+  g_autoptr (GHashTable) shaped = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                         g_object_unref);
+  PangoFontMap *fm = pango_cairo_font_map_get_default ();
+  PangoContext *pango = pango_font_map_create_context (fm);
+  /* Metrics as for print: no hinting, so both passes lay out alike. */
+  cairo_font_options_t *fo = cairo_font_options_create ();
+  cairo_font_options_set_hint_metrics (fo, CAIRO_HINT_METRICS_OFF);
+  cairo_font_options_set_hint_style (fo, CAIRO_HINT_STYLE_NONE);
+  pango_cairo_context_set_font_options (pango, fo);
+  cairo_font_options_destroy (fo);
   for (int pass = 0; pass < 2; pass++)
     {
       Doc d = { 0 };
       d.s = s;
+      d.pango = pango;
+      d.shaped = shaped;
       d.final = pass == 1;
       d.total = total;
       d.page = 1;
@@ -920,14 +954,19 @@ typeset (Synth *s, GByteArray *out)
       cairo_status_t st = cairo_surface_status (d.surface);
       cairo_surface_destroy (d.surface);
       if (st != CAIRO_STATUS_SUCCESS)
-        return FALSE;
+        {
+          g_object_unref (pango);
+          return FALSE;
+        }
     }
+  g_hash_table_remove_all (shaped); /* the layouts hold the context */
+  g_object_unref (pango);
   return TRUE;
 }
 
 GBytes *
 cq_pdf_render (CqStore *store, const char *assessment, CqExportProfile profile, const char *lang,
-               char **assessment_case, GError **error)
+               char **assessment_case, GPtrArray **signers, GError **error)
 {
   Synth s = { 0 };
   s.store = store;
@@ -950,6 +989,17 @@ cq_pdf_render (CqStore *store, const char *assessment, CqExportProfile profile, 
     }
   if (assessment_case)
     *assessment_case = g_strdup (s.a->case_ref);
+  if (signers)
+    {
+      g_autoptr (GPtrArray) who = cq_pdf_required_signers (store, s.raters, s.members);
+      *signers = g_ptr_array_new_with_free_func ((GDestroyNotify) cq_member_free);
+      for (guint i = 0; i < who->len; i++)
+        {
+          CqMember *m = who->pdata[i], *copy = g_new0 (CqMember, 1);
+          *copy = (CqMember) { g_strdup (m->id), g_strdup (m->name), g_strdup (m->role) };
+          g_ptr_array_add (*signers, copy);
+        }
+    }
   synth_free (&s);
   return g_byte_array_free_to_bytes (out);
 }

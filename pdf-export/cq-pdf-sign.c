@@ -178,23 +178,11 @@ cq_pdf_export (CqStore *store, const char *assessment, CqExportProfile profile, 
                const char *path, const char *actor, GError **error)
 {
   g_autofree char *case_ref = NULL;
-  g_autoptr (GBytes) pdf = cq_pdf_render (store, assessment, profile, lang, &case_ref, error);
+  g_autoptr (GPtrArray) signers = NULL;
+  g_autoptr (GBytes) pdf = cq_pdf_render (store, assessment, profile, lang, &case_ref, &signers,
+                                          error);
   if (pdf == NULL)
     return FALSE;
-  g_autoptr (CqAssessment) a = cq_assessment_get (store, assessment, error);
-  g_autoptr (CqInstrument) inst = a ? cq_assessment_instrument (store, a, error) : NULL;
-  g_autoptr (GPtrArray) members = inst ? cq_team_members (store, error) : NULL;
-  if (members == NULL)
-    return FALSE;
-  g_autoptr (GPtrArray) raters = g_ptr_array_new ();
-  for (guint i = 0; i < members->len; i++)
-    {
-      CqMember *m = members->pdata[i];
-      g_autoptr (CqAnswers) mine = cq_assessment_answers (store, a, inst, m->id, NULL, NULL);
-      if (mine && cq_answers_count (mine) > 0)
-        g_ptr_array_add (raters, m);
-    }
-  g_autoptr (GPtrArray) signers = cq_pdf_required_signers (store, raters, members);
   g_autoptr (GBytes) ready = add_fields (pdf, signers, error);
   if (ready == NULL)
     return FALSE;
