@@ -243,15 +243,6 @@ check_value (const CqAnswerSpec *spec, const char *what, const char *value, doub
 }
 
 static gboolean
-blank (const char *s)
-{
-  for (; s != NULL && *s; s++)
-    if (!g_ascii_isspace (*s))
-      return FALSE;
-  return TRUE;
-}
-
-static gboolean
 check_text (const char *s, const char *what, GError **error)
 {
   if (s == NULL)
@@ -299,7 +290,7 @@ check_answer (const CqInstrument *I, CqAnswer *a, GError **error)
             return fail (error, "'%s' is not a level of scale '%s' (%s)", a->value, spec->scale->id,
                          list);
           }
-        if (l->insufficient && blank (a->missing))
+        if (l->insufficient && cq_blank (a->missing))
           return fail (error, "item '%s' is rated '%s': say what is missing and how to obtain it",
                        it->id, l->id);
         fail_part = CQ_ANSWERS_ERROR_RELEVANCE;

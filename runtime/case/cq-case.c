@@ -741,8 +741,7 @@ gint64
 cq_note_add (CqStore *s, const CqAssessment *a, const CqMember *m, const char *item,
              const char *text, GError **error)
 {
-  g_autofree char *trimmed = g_strstrip (g_strdup (text ? text : ""));
-  if (*trimmed == '\0')
+  if (cq_blank (text))
     return refuse (error, CQ_CASE_ERROR_INVALID, "a note needs a text"), -1;
   g_autoptr (JsonBuilder) b = json_builder_new ();
   json_builder_begin_object (b);

@@ -210,3 +210,12 @@ cq_bundle_sha256 (guint n, const char *const *paths, GBytes *const *contents)
     g_string_append_printf (hex, "%02x", md[i]);
   return g_string_free (hex, FALSE);
 }
+
+gboolean
+cq_blank (const char *s)
+{
+  for (; s != NULL && *s; s++)
+    if (!g_ascii_isspace (*s))
+      return FALSE;
+  return TRUE;
+}

@@ -32,6 +32,9 @@ const char *cq_suggest (const char *word, const char *const *candidates, guint n
  * [s, s + len). */
 glong cq_utf8_columns (const char *s, gsize len);
 
+/* Whether s is NULL, empty or only white space. */
+gboolean cq_blank (const char *s);
+
 /* The content hash of an instrument bundle: its files sorted by path, each
  * as path, size and bytes. The same bytes always give the same hash. */
 char *cq_bundle_sha256 (guint n, const char *const *paths, GBytes *const *contents);

@@ -87,15 +87,6 @@ has_tag (const CqItem *it, const char *tag)
 }
 
 static gboolean
-blank (const char *s)
-{
-  for (; s != NULL && *s; s++)
-    if (!g_ascii_isspace (*s))
-      return FALSE;
-  return TRUE;
-}
-
-static gboolean
 cites_item (const CqInstrument *I, const char *text)
 {
   g_autoptr (GPtrArray) cited = cq_instrument_cited (I, text);
@@ -136,7 +127,7 @@ standard_findings (const CqInstrument *I, const CqAnswers *answers, CqEval *eval
                                                         "information insuffisante"), a->missing));
           continue;
         }
-      if (blank (a->rationale))
+      if (cq_blank (a->rationale))
         add_finding (out, "no-rationale", it->id,
                      g_strdup (pick (L, "rated without a rationale", "cotation sans justification")));
       if (a->n_evidence < it->evidence_min)
@@ -182,7 +173,7 @@ standard_findings (const CqInstrument *I, const CqAnswers *answers, CqEval *eval
         }
     }
   const char *form = cq_answers_formulation (answers);
-  if (form != NULL && !blank (form) && !cites_item (I, form))
+  if (form != NULL && !cq_blank (form) && !cites_item (I, form))
     add_finding (out, "formulation-cites-no-item", NULL,
                  g_strdup (pick (L, "the formulation cites no item", "la formulation ne cite aucun item")));
   return out;
