@@ -263,12 +263,14 @@ static void
 test_script_result (void)
 {
   /* No judgment, risk level or placement: the result has no place for one. */
-  assert_script_error ("return { indicators = {}, findings = {}, judgment = 'high' }", CQ_ERROR_REFUSED_CODE,
+  /* The validator refuses these keys when written plainly; keys computed at
+   * run time are refused when the result is read. */
+  assert_script_error ("return { indicators = {}, findings = {}, ['judg' .. 'ment'] = 'high' }", CQ_ERROR_REFUSED_CODE,
                        "holds 'judgment' in the result: a script may not return a judgment");
-  assert_script_error ("return { placement = 'isolation' }", CQ_ERROR_REFUSED_CODE,
+  assert_script_error ("local k = 'place' .. 'ment'; return { [k] = 'isolation' }", CQ_ERROR_REFUSED_CODE,
                        "holds 'placement' in the result");
   assert_script_error ("return { indicators = { { id = 'x', label = 'X', items = { 'b' }, "
-                       "risk_level = 'high' } } }", CQ_ERROR_REFUSED_CODE,
+                       "[('risk_' .. 'level')] = 'high' } } }", CQ_ERROR_REFUSED_CODE,
                        "holds 'risk_level' in indicator 1: a script may not return a judgment");
   assert_script_error ("return { findings = { { kind = 'x', level = 3 } } }", CQ_ERROR_REFUSED_CODE,
                        "holds 'level' in finding 1");
@@ -306,6 +308,38 @@ test_script_result (void)
 }
 
 /* Same answers, same output, byte for byte: across runs and locales. */
+/* An indicator never rests on an item about religious practice, even when
+ * the script hides the id from the validator. */
+static void
+test_script_religion (void)
+{
+  g_autofree char *dir = g_build_filename (tmp, "religion", NULL);
+  g_mkdir_with_parents (dir, 0700);
+  g_autofree char *minimal = g_build_filename (source_dir, "tests", "instrument", "minimal.xml", NULL);
+  g_autofree char *xml = NULL;
+  g_assert_true (g_file_get_contents (minimal, &xml, NULL, NULL));
+  g_autoptr (GString) tagged = g_string_new (xml);
+  g_assert_cmpuint (g_string_replace (tagged, "<item id=\"c\" kind=\"context\"",
+                                      "<item id=\"c\" tags=\"religious-practice\" kind=\"context\"", 1),
+                    ==, 1);
+  g_autofree char *xml_path = g_build_filename (dir, "instrument.xml", NULL);
+  g_autofree char *lua_path = g_build_filename (dir, "scoring.lua", NULL);
+  g_assert_true (g_file_set_contents (xml_path, tagged->str, -1, NULL));
+  g_assert_true (g_file_set_contents (lua_path,
+    "local id = string.char(99)\n"
+    "return { indicators = { { id = 'x', label = 'X', items = { 'b', id } } }, findings = {} }\n",
+    -1, NULL));
+  g_autoptr (CqDiags) d = cq_diags_new ();
+  g_autoptr (CqInstrument) inst = cq_instrument_load (dir, d);
+  g_assert_nonnull (inst);
+  g_autoptr (CqAnswers) a = cq_answers_new (inst, "2026-03-02");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CqScoreResult) r = cq_score_run (inst, a, "en", &error);
+  g_assert_null (r);
+  g_assert_error (error, CQ_ERROR, CQ_ERROR_REFUSED);
+  g_assert_nonnull (strstr (error->message, "cites 'c' in indicator 'x', an item about religious practice"));
+}
+
 static void
 test_determinism (void)
 {
@@ -403,6 +437,7 @@ main (int argc, char **argv)
   g_test_add_func ("/score/relevance/incremental", test_relevance_incremental);
   g_test_add_func ("/score/script/containment", test_script_containment);
   g_test_add_func ("/score/script/result", test_script_result);
+  g_test_add_func ("/score/script/religion", test_script_religion);
   g_test_add_func ("/score/determinism", test_determinism);
   g_test_add_func ("/score/testcases", test_testcases);
   int rc = g_test_run ();

@@ -338,6 +338,52 @@ cq_expr_scan (const char *source, gsize len, CqExprScan *scan)
     g_free (((Tok *) toks->data)[i].text);
 }
 
+/* Keys a scoring script may never write: only people record a judgment. */
+const char *const cq_judgment_keys[] = {
+  "judgment", "judgement", "risk_level", "risklevel", "placement", "decision", "verdict",
+  "recommendation", NULL,
+};
+
+GArray *
+cq_script_scan (const char *source, gsize len)
+{
+  g_autoptr (GArray) toks = g_array_new (FALSE, TRUE, sizeof (Tok));
+  GArray *out = g_array_new (FALSE, TRUE, sizeof (CqScriptToken));
+
+  tokenize (source, len, toks);
+  const Tok *tk = (const Tok *) toks->data;
+  for (guint i = 0; tk[i].type != T_EOF; i++)
+    {
+      CqScriptToken st = { 0 };
+      if (tk[i].type == T_STRING && tk[i].text != NULL)
+        {
+          /* ["key"] = …  is a key; any other string is a literal. */
+          gboolean key = i > 0 && is_op (&tk[i - 1], "[") && is_op (&tk[i + 1], "]")
+                         && is_op (&tk[i + 2], "=");
+          st = (CqScriptToken) { key ? CQ_SCRIPT_KEY : CQ_SCRIPT_LITERAL,
+                                 g_strdup (tk[i].text), tk[i].off };
+        }
+      else if (tk[i].type == T_NAME && i > 0 && is_op (&tk[i + 1], "=")
+               && (is_op (&tk[i - 1], "{") || is_op (&tk[i - 1], ",") || is_op (&tk[i - 1], ";")
+                   || is_op (&tk[i - 1], ".")))
+        st = (CqScriptToken) { CQ_SCRIPT_KEY, g_strdup (tk[i].text), tk[i].off };
+      else
+        continue;
+      g_array_append_val (out, st);
+    }
+  for (guint i = 0; i < toks->len; i++)
+    g_free (((Tok *) toks->data)[i].text);
+  return out;
+}
+
+void
+cq_script_scan_free (GArray *tokens)
+{
+  for (guint i = 0; i < tokens->len; i++)
+    g_free (g_array_index (tokens, CqScriptToken, i).text);
+  g_array_unref (tokens);
+}
+
 void
 cq_expr_scan_clear (CqExprScan *scan)
 {

@@ -49,6 +49,21 @@ typedef struct {
 void cq_expr_scan (const char *source, gsize len, CqExprScan *scan);
 void cq_expr_scan_clear (CqExprScan *scan);
 
+/* What a scoring script's text shows, for the ethics rules: its string
+ * literals and the table keys it writes (`{ key = …}`, `t.key = …`,
+ * `["key"] = …`), with byte offsets. */
+typedef enum { CQ_SCRIPT_LITERAL, CQ_SCRIPT_KEY } CqScriptTokenKind;
+typedef struct {
+  CqScriptTokenKind kind;
+  char *text;
+  gsize off;
+} CqScriptToken;
+GArray *cq_script_scan (const char *source, gsize len);
+void cq_script_scan_free (GArray *tokens);
+
+/* Keys a scoring script may never write (judgment, placement…). */
+extern const char *const cq_judgment_keys[];
+
 /* Compiles "return <source>" as a text chunk in a bare Lua state. On failure
  * returns FALSE with Lua's message and the 1-based line inside source. */
 typedef struct _CqExprCompiler CqExprCompiler;

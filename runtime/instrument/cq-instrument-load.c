@@ -51,7 +51,22 @@ typedef struct {
   CqModule *cur_module;
   CqDomain *cur_domain;
   GPtrArray *cur_module_items;
+  GHashTable *origins;  /* domain, item or protocol -> Origin*: where it was written */
 } Loader;
+
+/* The element a part of the model comes from, for the ethics rules' messages. */
+typedef struct {
+  CqXmlFile *f;
+  xmlNodePtr node;
+} Origin;
+
+static void
+remember (Loader *L, gconstpointer object, CqXmlFile *f, xmlNodePtr node)
+{
+  Origin *o = g_new (Origin, 1);
+  *o = (Origin) { f, node };
+  g_hash_table_insert (L->origins, (gpointer) object, o);
+}
 
 /* Small helpers =========================================================== */
 
@@ -754,7 +769,10 @@ load_item (Loader *L, CqXmlFile *f, xmlNodePtr n, GPtrArray *scope_inferences)
   it->index = L->items->len;
   it->domain = L->cur_domain;
   it->where = (CqLocation) { intern (L, f->relpath), (int) xmlGetLineNo (n) };
+  if (registered)
+    remember (L, it, f, n);
   const char *kind = attr (n, "kind");
+  it->kind = CQ_KIND_CONTEXT; /* when missing or unknown: the schema says so */
   for (guint k = 0; k <= CQ_KIND_ACCOUNT; k++)
     if (g_strcmp0 (kind, cq_item_kind_name (k)) == 0)
       it->kind = k;
@@ -984,6 +1002,7 @@ load_module (Loader *L, CqXmlFile *f, xmlNodePtr mn)
       d->id = intern (L, did);
       d->module = m;
       d->where = (CqLocation) { intern (L, f->relpath), (int) xmlGetLineNo (dn) };
+      remember (L, d, f, dn);
       d->title = read_text (L, f, child (dn, "title"), "the title of domain '%s'", did);
       d->description = read_text (L, f, child (dn, "description"), "the description of domain '%s'",
                                   did);
@@ -1240,6 +1259,7 @@ load_protocols_and_synthesis (Loader *L, CqXmlFile *f, xmlNodePtr root)
       CqProtocol *p = arena_new (L, CqProtocol);
       p->id = intern (L, id);
       p->title = read_text (L, f, child (pn, "title"), "the title of protocol '%s'", id);
+      remember (L, p, f, pn);
       GPtrArray *mods = g_ptr_array_new ();
       FOR_CHILDREN (mr, pn, "module")
         {
@@ -1521,6 +1541,258 @@ check_expressions (Loader *L)
 
 /* Bundle hash ============================================================= */
 
+/* Ethics rules (DESIGN.md §3) ============================================== */
+
+/* The rules a validator can check: religion is context, never a risk marker;
+ * every risk domain has protective counterparts; a concealment concern needs
+ * two independent sources; nothing a script returns reaches the judgment. */
+
+static gboolean
+domain_has_kind (const CqDomain *d, CqItemKind kind)
+{
+  for (guint i = 0; i < d->n_items; i++)
+    if (d->items[i]->kind == kind)
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+is_religious (const CqItem *it)
+{
+  return cq_item_has_tag (it, CQ_TAG_RELIGIOUS_PRACTICE);
+}
+
+static const char *
+ethics_hint_religion (void)
+{
+  return "religion is context, never a risk marker: observance, dress, diet or practice can "
+         "never evidence risk (DESIGN principle 4)";
+}
+
+/* Items about religious practice are context, needs or the person's account. */
+static void
+check_religious_items (Loader *L)
+{
+  for (guint i = 0; i < L->items->len; i++)
+    {
+      const CqItem *it = L->items->pdata[i];
+      Origin *o = g_hash_table_lookup (L->origins, it);
+      if (o == NULL || !is_religious (it))
+        continue;
+      if (it->kind != CQ_KIND_CONTEXT && it->kind != CQ_KIND_NEED && it->kind != CQ_KIND_ACCOUNT)
+        {
+          CqDiag *d = err_attr (L, o->f, o->node, "kind", 0,
+                                "item '%s' is about religious practice (tag '%s') but is a %s "
+                                "item", it->id, CQ_TAG_RELIGIOUS_PRACTICE,
+                                cq_item_kind_name (it->kind));
+          cq_diag_set_hint (d, "use kind=\"context\", \"need\" or \"account\"; %s",
+                            ethics_hint_religion ());
+        }
+    }
+
+  /* No risk item is asked, or checked, because of religious practice. */
+  for (guint k = 0; k < L->pending->len; k++)
+    {
+      PendingExpr *p = L->pending->pdata[k];
+      g_autoptr (GPtrArray) governed = g_ptr_array_new ();
+      governed_items (p, governed);
+      const CqItem *risk = NULL;
+      for (guint i = 0; i < governed->len && risk == NULL; i++)
+        if (((const CqItem *) governed->pdata[i])->kind == CQ_KIND_RISK)
+          risk = governed->pdata[i];
+      if (risk == NULL || p->scan.refs == NULL)
+        continue;
+      for (guint r = 0; r < p->scan.refs->len; r++)
+        {
+          const CqExprRef *ref = &g_array_index (p->scan.refs, CqExprRef, r);
+          const CqItem *read = g_hash_table_lookup (L->priv->items, ref->item);
+          if (read == NULL || !is_religious (read))
+            continue;
+          CqDiag *d = err_text (L, p->f, p->node, ref->item_off,
+                                "%s of risk item '%s' reads '%s', an item about religious "
+                                "practice", p->is_constraint ? "a constraint" : "the relevance",
+                                risk->id, read->id);
+          cq_diag_set_hint (d, "%s", ethics_hint_religion ());
+        }
+    }
+}
+
+/* A concealment concern needs two independent sources (DESIGN principle 5). */
+static void
+check_concealment_items (Loader *L)
+{
+  for (guint i = 0; i < L->items->len; i++)
+    {
+      const CqItem *it = L->items->pdata[i];
+      Origin *o = g_hash_table_lookup (L->origins, it);
+      if (o == NULL || !cq_item_has_tag (it, CQ_TAG_CONCEALMENT))
+        continue;
+      if (it->answer.type != CQ_ANSWER_RATING)
+        {
+          CqDiag *d = err_node (L, o->f, o->node, "concealment item '%s' must be a rating", it->id);
+          cq_diag_set_hint (d, "a concealment concern is rated with its evidence for and against");
+        }
+      else if (it->evidence_min < 2 || it->evidence_min_sources < 2)
+        {
+          xmlNodePtr ev = child (o->node, "evidence");
+          CqDiag *d = ev ? err_node (L, o->f, ev, "concealment item '%s' must require at least "
+                                     "two evidence entries from two independent sources", it->id)
+                         : err_node (L, o->f, o->node, "concealment item '%s' states no evidence "
+                                     "requirement", it->id);
+          cq_diag_set_hint (d, "write <evidence min=\"2\" min-sources=\"2\">: a concealment "
+                            "concern needs two independent sources and a documented discrepancy");
+        }
+    }
+}
+
+/* Every domain holding risk items has protective counterparts: in the
+ * domain itself, or in the domains its counterparts attribute names, which
+ * every protocol walking the risk domain walks too. */
+static void
+check_counterparts (Loader *L)
+{
+  CqInstrumentPrivate *P = L->priv;
+  for (guint i = 0; i < L->domains->len; i++)
+    {
+      CqDomain *d = L->domains->pdata[i];
+      Origin *o = g_hash_table_lookup (L->origins, d);
+      if (o == NULL)
+        continue;
+      GArray *toks = tokens (attr (o->node, "counterparts"));
+      GPtrArray *cps = g_ptr_array_new ();
+      for (guint t = 0; t < toks->len; t++)
+        {
+          Token *tk = &g_array_index (toks, Token, t);
+          CqDomain *c = g_hash_table_lookup (P->domains, tk->token);
+          if (c == NULL)
+            {
+              CqDiag *e = err_attr (L, o->f, o->node, "counterparts", (gssize) tk->off,
+                                    "domain '%s' names undefined domain '%s' as a counterpart",
+                                    d->id, tk->token);
+              hint_ids (e, P->domains, tk->token, "domains");
+            }
+          else if (!domain_has_kind (c, CQ_KIND_PROTECTIVE))
+            {
+              CqDiag *e = err_attr (L, o->f, o->node, "counterparts", (gssize) tk->off,
+                                    "counterpart '%s' of domain '%s' holds no protective item",
+                                    c->id, d->id);
+              cq_diag_set_hint (e, "a counterpart is a domain with items of kind=\"protective\"");
+            }
+          else
+            g_ptr_array_add (cps, c);
+        }
+      gboolean named = toks->len > 0;
+      tokens_free (toks);
+      d->n_counterparts = cps->len;
+      d->counterparts = freeze (L, cps);
+
+      if (!domain_has_kind (d, CQ_KIND_RISK) || domain_has_kind (d, CQ_KIND_PROTECTIVE) || named)
+        continue;
+      CqDiag *e = err_node (L, o->f, o->node, "domain '%s' holds risk items but no protective "
+                            "counterpart", d->id);
+      g_autoptr (GString) some = g_string_new (NULL);
+      for (guint k = 0, n = 0; k < L->domains->len && n < 3; k++)
+        {
+          const CqDomain *c = L->domains->pdata[k];
+          if (domain_has_kind (c, CQ_KIND_PROTECTIVE))
+            g_string_append_printf (some, "%s%s", n++ ? " " : "", c->id);
+        }
+      cq_diag_set_hint (e, "risk and protection are weighed together: add a protective item to "
+                        "the domain, or name the domains holding its protective factors, as in "
+                        "counterparts=\"%s\"", some->len ? some->str : "protective-domain-id");
+    }
+
+  for (guint i = 0; i < L->protocols->len; i++)
+    {
+      const CqProtocol *p = L->protocols->pdata[i];
+      Origin *o = g_hash_table_lookup (L->origins, p);
+      GPtrArray *mods = g_ptr_array_new ();
+      for (guint m = 0; m < p->n_modules; m++)
+        g_ptr_array_add (mods, (gpointer) p->modules[m]);
+      for (guint m = 0; m < p->n_modules; m++)
+        for (guint k = 0; k < p->modules[m]->n_domains; k++)
+          {
+            const CqDomain *d = p->modules[m]->domains[k];
+            if (!domain_has_kind (d, CQ_KIND_RISK) || domain_has_kind (d, CQ_KIND_PROTECTIVE))
+              continue;
+            for (guint c = 0; c < d->n_counterparts; c++)
+              if (!g_ptr_array_find (mods, d->counterparts[c]->module, NULL) && o != NULL)
+                {
+                  CqDiag *e = err_node (L, o->f, o->node, "protocol '%s' walks risk domain '%s' "
+                                        "but not module '%s', which holds its protective "
+                                        "counterpart '%s'", p->id, d->id,
+                                        d->counterparts[c]->module->id, d->counterparts[c]->id);
+                  cq_diag_set_hint (e, "add <module ref=\"%s\"/> to the protocol",
+                                    d->counterparts[c]->module->id);
+                }
+          }
+      g_ptr_array_unref (mods);
+    }
+}
+
+/* The scoring script never names an item about religious practice and never
+ * writes a judgment, a risk level or a placement. */
+static void
+check_script_ethics (Loader *L)
+{
+  const char *src = L->inst->scoring_source;
+  if (src == NULL)
+    return;
+  g_autofree char *display = display_of (L, L->inst->scoring_path);
+  GArray *toks = cq_script_scan (src, strlen (src));
+  for (guint i = 0; i < toks->len; i++)
+    {
+      const CqScriptToken *t = &g_array_index (toks, CqScriptToken, i);
+      const CqItem *it = t->kind == CQ_SCRIPT_LITERAL ? g_hash_table_lookup (L->priv->items, t->text)
+                                                      : NULL;
+      gboolean judgment = FALSE;
+      for (guint k = 0; t->kind == CQ_SCRIPT_KEY && cq_judgment_keys[k]; k++)
+        judgment |= g_ascii_strcasecmp (t->text, cq_judgment_keys[k]) == 0;
+      if ((it == NULL || !is_religious (it)) && !judgment)
+        continue;
+      int line = 1;
+      const char *bol = src;
+      for (const char *q = src; q < src + t->off; q++)
+        if (*q == '\n')
+          line++, bol = q + 1;
+      int col = (int) cq_utf8_columns (bol, (gsize) (src + t->off - bol)) + 1;
+      CqDiag *d;
+      if (judgment)
+        {
+          d = cq_diags_add (L->diags, CQ_DIAG_ERROR, display, line, col,
+                            "the scoring script writes '%s': a script may not produce a "
+                            "judgment, a risk level or a placement", t->text);
+          cq_diag_set_hint (d, "return indicators and findings only; the commission records its "
+                            "judgment, with a rationale citing items (DESIGN principle 1)");
+        }
+      else
+        {
+          d = cq_diags_add (L->diags, CQ_DIAG_ERROR, display, line, col,
+                            "the scoring script reads '%s', an item about religious practice",
+                            it->id);
+          cq_diag_set_hint (d, "%s; scripts leave such items out", ethics_hint_religion ());
+        }
+    }
+  cq_script_scan_free (toks);
+}
+
+static void
+check_ethics (Loader *L)
+{
+  /* A bundle pinned by an assessment was checked when it was pinned; rules
+   * added since then must not lock its assessments out. */
+  CqDiags *real = L->diags, *quiet = L->memory != NULL ? cq_diags_new () : NULL;
+  if (quiet != NULL)
+    L->diags = quiet;
+  check_religious_items (L);
+  check_concealment_items (L);
+  check_counterparts (L);
+  check_script_ethics (L);
+  L->diags = real;
+  if (quiet != NULL)
+    cq_diags_free (quiet);
+}
+
 static int
 bundle_cmp (gconstpointer a, gconstpointer b)
 {
@@ -1627,6 +1899,7 @@ load (const char *path, GHashTable *memory, CqDiags *diags)
   L.domains = g_ptr_array_new ();
   L.items = g_ptr_array_new ();
   L.protocols = g_ptr_array_new ();
+  L.origins = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   I->display_path = intern (&L, path);
 
   guint errors_before = cq_diags_count (diags, CQ_DIAG_ERROR);
@@ -1668,6 +1941,7 @@ load (const char *path, GHashTable *memory, CqDiags *diags)
       load_protocols_and_synthesis (&L, f, root);
       check_expressions (&L);
       load_scoring (&L, f, root);
+      check_ethics (&L);
       if (I->n_items == 0 && L.items->len == 0 && cq_diags_count (diags, CQ_DIAG_ERROR) == errors_before)
         err_node (&L, f, root, "the instrument has no items");
     }
@@ -1699,6 +1973,7 @@ load (const char *path, GHashTable *memory, CqDiags *diags)
   g_string_free (L.scratch2, TRUE);
   g_hash_table_unref (L.decls);
   g_ptr_array_unref (L.pending);
+  g_hash_table_unref (L.origins);
   g_free (L.dir);
   g_free (L.display_dir);
 

@@ -71,6 +71,15 @@ cq_item_rated_by (const CqItem *item, const char *role_id)
   return FALSE;
 }
 
+gboolean
+cq_item_has_tag (const CqItem *item, const char *tag)
+{
+  for (guint i = 0; i < item->n_tags; i++)
+    if (strcmp (item->tags[i], tag) == 0)
+      return TRUE;
+  return FALSE;
+}
+
 const CqItem *cq_instrument_item (const CqInstrument *I, const char *id)
 { return g_hash_table_lookup (I->priv->items, id); }
 const CqModule *cq_instrument_module (const CqInstrument *I, const char *id)

@@ -179,6 +179,8 @@ struct _CqDomain {
   const CqExpr *relevant_when;
   guint n_items;
   const CqItem *const *items;
+  guint n_counterparts;     /* domains holding the protective counterparts of its risk items */
+  const CqDomain *const *counterparts;
   CqLocation where;
 };
 
@@ -264,6 +266,11 @@ const CqScale *cq_instrument_scale (const CqInstrument *instrument, const char *
 
 /* Whether role rates item. */
 gboolean cq_item_rated_by (const CqItem *item, const char *role_id);
+gboolean cq_item_has_tag (const CqItem *item, const char *tag);
+
+/* Tags the runtime gives a meaning to. */
+#define CQ_TAG_RELIGIOUS_PRACTICE "religious-practice" /* context only, never risk */
+#define CQ_TAG_CONCEALMENT "concealment"               /* needs two independent sources */
 
 /* The item ids of the instrument that text cites (borrowed strings). */
 GPtrArray *cq_instrument_cited (const CqInstrument *instrument, const char *text);

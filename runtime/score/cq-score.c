@@ -78,15 +78,6 @@ add_finding (GPtrArray *out, const char *kind, const char *item, char *message)
 }
 
 static gboolean
-has_tag (const CqItem *it, const char *tag)
-{
-  for (guint i = 0; i < it->n_tags; i++)
-    if (strcmp (it->tags[i], tag) == 0)
-      return TRUE;
-  return FALSE;
-}
-
-static gboolean
 cites_item (const CqInstrument *I, const char *text)
 {
   g_autoptr (GPtrArray) cited = cq_instrument_cited (I, text);
@@ -142,7 +133,7 @@ standard_findings (const CqInstrument *I, const CqAnswers *answers, CqEval *eval
                                             "preuves de %u sources indépendantes ; l’item en demande %u"),
                                       sources, it->evidence_min_sources));
       gboolean concern = lvl != NULL && lvl->index > 0;
-      if (concern && has_tag (it, "concealment"))
+      if (concern && cq_item_has_tag (it, CQ_TAG_CONCEALMENT))
         {
           gboolean fact = FALSE;
           for (guint e = 0; e < a->n_evidence; e++)
@@ -213,7 +204,7 @@ l_has_tag (lua_State *L)
 {
   ScriptCtx *c = cq_sandbox_data (L);
   const CqItem *it = script_item (L, c);
-  lua_pushboolean (L, has_tag (it, luaL_checkstring (L, 2)));
+  lua_pushboolean (L, cq_item_has_tag (it, luaL_checkstring (L, 2)));
   return 1;
 }
 
@@ -416,6 +407,14 @@ read_item_list (lua_State *L, const CqInstrument *I, GPtrArray *into, const char
           lua_pop (L, 1);
           return refuse (error, script, "names '%s' in %s, which is not an item of '%s'", shown,
                          where, I->id);
+        }
+      if (cq_item_has_tag (cq_instrument_item (I, id), CQ_TAG_RELIGIOUS_PRACTICE))
+        {
+          g_autofree char *shown = g_strdup (id);
+          lua_pop (L, 1);
+          return refuse (error, script, "cites '%s' in %s, an item about religious practice: "
+                         "religion is context, never a risk marker, and no indicator may rest "
+                         "on it", shown, where);
         }
       g_ptr_array_add (into, g_strdup (id));
       lua_pop (L, 1);
