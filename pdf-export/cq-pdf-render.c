@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
 /* The synthesis: gathered from the store, typeset with Pango and Cairo. */
 #include "cq-pdf-private.h"
+#include "cq-pdf-doc.h"
 
 #include <cairo-pdf.h>
 #include <json-glib/json-glib.h>
@@ -14,13 +15,6 @@
 
 G_DEFINE_QUARK (cq-pdf-error-quark, cq_pdf_error)
 
-#define PAGE_W 595.28
-#define PAGE_H 841.89
-#define MARGIN 56.0
-#define BOTTOM (PAGE_H - 64.0)
-#define TEXT_W (PAGE_W - 2 * MARGIN)
-#define SERIF "DejaVu Serif, Noto Naskh Arabic, Noto Sans"
-#define SANS "DejaVu Sans, Noto Naskh Arabic, Noto Sans"
 
 /* What the synthesis shows, gathered once. ================================ */
 
@@ -226,186 +220,6 @@ gather (Synth *s, const char *id, GError **error)
   return TRUE;
 }
 
-/* Typesetting ============================================================== */
-
-typedef struct {
-  cairo_surface_t *surface;
-  cairo_t *cr;
-  double y;
-  int page;
-  int total;       /* known in the second pass */
-  gboolean final;  /* the second pass: outline and metadata */
-  int outline[3];  /* current outline parents per level */
-  const Synth *s;
-  GByteArray *out;
-  PangoContext *pango;      /* shared by both passes */
-  GHashTable *shaped;       /* "style|indent|text" -> PangoLayout, shaped once */
-} Doc;
-
-static cairo_status_t
-to_bytes (void *closure, const unsigned char *data, unsigned int length)
-{
-  GByteArray *b = closure;
-  if (b != NULL)
-    g_byte_array_append (b, data, length);
-  return CAIRO_STATUS_SUCCESS;
-}
-
-static void
-set_colour (cairo_t *cr, guint32 rgb)
-{
-  cairo_set_source_rgb (cr, ((rgb >> 16) & 0xff) / 255.0, ((rgb >> 8) & 0xff) / 255.0,
-                        (rgb & 0xff) / 255.0);
-}
-
-static void
-footer (Doc *d)
-{
-  const Synth *s = d->s;
-  g_autofree char *left = g_strdup_printf ("%s %s — %s — %s", T (s, "Synthèse", "Synthesis"),
-                                           s->a->id, profile_label (s),
-                                           s->inst->validation == CQ_VALIDATION_ILLUSTRATIVE
-                                           ? T (s, "instrument illustratif, non validé",
-                                                "illustrative instrument, not validated") : "");
-  g_autofree char *right = d->total ? g_strdup_printf ("%d / %d", d->page, d->total)
-                                    : g_strdup_printf ("%d", d->page);
-  PangoLayout *l = pango_cairo_create_layout (d->cr);
-  PangoFontDescription *fd = pango_font_description_from_string (SANS " 7.5");
-  pango_layout_set_font_description (l, fd);
-  set_colour (d->cr, 0x666666);
-  pango_layout_set_width (l, (int) ((TEXT_W - 50) * PANGO_SCALE));
-  pango_layout_set_ellipsize (l, PANGO_ELLIPSIZE_END);
-  pango_layout_set_text (l, left, -1);
-  cairo_move_to (d->cr, MARGIN, PAGE_H - 40);
-  pango_cairo_show_layout (d->cr, l);
-  pango_layout_set_width (l, -1);
-  pango_layout_set_text (l, right, -1);
-  int w, h;
-  pango_layout_get_pixel_size (l, &w, &h);
-  cairo_move_to (d->cr, PAGE_W - MARGIN - w, PAGE_H - 40);
-  pango_cairo_show_layout (d->cr, l);
-  cairo_move_to (d->cr, MARGIN, PAGE_H - 46);
-  cairo_line_to (d->cr, PAGE_W - MARGIN, PAGE_H - 46);
-  cairo_set_line_width (d->cr, 0.4);
-  cairo_stroke (d->cr);
-  pango_font_description_free (fd);
-  g_object_unref (l);
-}
-
-static void
-new_page (Doc *d)
-{
-  footer (d);
-  cairo_show_page (d->cr);
-  d->page++;
-  d->y = MARGIN;
-}
-
-static void
-ensure (Doc *d, double h)
-{
-  if (d->y + h > BOTTOM)
-    new_page (d);
-}
-
-typedef enum { ST_TITLE, ST_H1, ST_H2, ST_H3, ST_BODY, ST_SMALL, ST_LABEL, ST_QUOTE } Style;
-
-static void
-text (Doc *d, Style st, double indent, const char *str)
-{
-  static const struct { const char *font; double size; guint32 colour; double before; } styles[] = {
-    [ST_TITLE] = { SANS " Bold", 20, 0x1d3557, 0 },
-    [ST_H1] = { SANS " Bold", 14, 0x1d3557, 14 },
-    [ST_H2] = { SANS " Bold", 11.5, 0x1d3557, 10 },
-    [ST_H3] = { SANS " Bold", 9.5, 0x222222, 6 },
-    [ST_BODY] = { SERIF, 9.5, 0x111111, 2 },
-    [ST_SMALL] = { SERIF, 8, 0x444444, 1 },
-    [ST_LABEL] = { SANS " Bold", 8.5, 0x444444, 3 },
-    [ST_QUOTE] = { SERIF " Italic", 9.5, 0x222222, 3 },
-  };
-  if (str == NULL || *str == '\0')
-    return;
-  /* Shaping is most of the work: each paragraph is shaped once, in the
-   * first pass, and its layout reused in the second. */
-  g_autofree char *key = g_strdup_printf ("%d|%.1f|%s", st, indent, str);
-  PangoLayout *l = g_hash_table_lookup (d->shaped, key);
-  if (l == NULL)
-    {
-      l = pango_layout_new (d->pango);
-      PangoFontDescription *fd = pango_font_description_from_string (styles[st].font);
-      pango_font_description_set_size (fd, (gint) (styles[st].size * PANGO_SCALE));
-      pango_layout_set_font_description (l, fd);
-      pango_font_description_free (fd);
-      pango_layout_set_width (l, (int) ((TEXT_W - indent) * PANGO_SCALE));
-      pango_layout_set_wrap (l, PANGO_WRAP_WORD_CHAR);
-      pango_layout_set_text (l, str, -1);
-      g_hash_table_insert (d->shaped, g_steal_pointer (&key), l);
-    }
-  d->y += styles[st].before;
-  /* Headings keep with what follows. */
-  if (st <= ST_H3)
-    ensure (d, 60);
-  set_colour (d->cr, styles[st].colour);
-  PangoLayoutIter *it = pango_layout_get_iter (l);
-  do
-    {
-      PangoRectangle logical;
-      pango_layout_iter_get_line_extents (it, NULL, &logical);
-      double h = logical.height / (double) PANGO_SCALE;
-      ensure (d, h);
-      double baseline = (pango_layout_iter_get_baseline (it) - logical.y) / (double) PANGO_SCALE;
-      cairo_move_to (d->cr, MARGIN + indent + logical.x / (double) PANGO_SCALE, d->y + baseline);
-      pango_cairo_show_layout_line (d->cr, pango_layout_iter_get_line_readonly (it));
-      d->y += h;
-    }
-  while (pango_layout_iter_next_line (it));
-  pango_layout_iter_free (it);
-}
-
-static void
-heading (Doc *d, int level, const char *str)
-{
-  text (d, level == 1 ? ST_H1 : level == 2 ? ST_H2 : ST_H3, 0, str);
-  if (d->final && level <= 2)
-    {
-      g_autofree char *link = g_strdup_printf ("page=%d pos=[%.0f %.0f]", d->page, MARGIN,
-                                               MAX (0.0, d->y - 24));
-      int parent = level == 1 ? CAIRO_PDF_OUTLINE_ROOT : d->outline[1];
-      d->outline[level] = cairo_pdf_surface_add_outline (d->surface, parent, str, link,
-                                                         level == 1 ? CAIRO_PDF_OUTLINE_FLAG_OPEN : 0);
-    }
-  d->y += 2;
-}
-
-/* "Label: value", with French spacing in French. */
-static char *
-labelled (const Synth *s, const char *key, const char *value)
-{
-  return g_strdup_printf ("%s%s %s", key, T (s, "\u202f:", ":"), value);
-}
-
-static void
-kv (Doc *d, const char *key, const char *value)
-{
-  if (value == NULL || *value == '\0')
-    return;
-  g_autofree char *line = labelled (d->s, key, value);
-  text (d, ST_BODY, 0, line);
-}
-
-static void
-rule (Doc *d)
-{
-  ensure (d, 8);
-  d->y += 4;
-  set_colour (d->cr, 0xbbbbbb);
-  cairo_move_to (d->cr, MARGIN, d->y);
-  cairo_line_to (d->cr, PAGE_W - MARGIN, d->y);
-  cairo_set_line_width (d->cr, 0.3);
-  cairo_stroke (d->cr);
-  d->y += 4;
-}
-
 /* Content ================================================================== */
 
 static const char *
@@ -479,7 +293,7 @@ evidence_shown (const Synth *s, const CqEvidence *e)
 }
 
 static void
-evidence (Doc *d, const Synth *s, const CqItem *it)
+evidence (CqDoc *d, const Synth *s, const CqItem *it)
 {
   for (int pass = 0; pass < 2; pass++)
     {
@@ -493,7 +307,7 @@ evidence (Doc *d, const Synth *s, const CqItem *it)
               if (e->supports != (pass == 0) || !evidence_shown (s, e))
                 continue;
               if (first)
-                text (d, ST_LABEL, 12, pass == 0 ? T (s, "Éléments à l’appui", "Evidence for")
+                cq_doc_text (d, CQ_DOC_LABEL, 12, pass == 0 ? T (s, "Éléments à l’appui", "Evidence for")
                                                  : T (s, "Éléments contraires", "Evidence against"));
               first = FALSE;
               g_autofree char *line = g_strdup_printf (
@@ -502,32 +316,32 @@ evidence (Doc *d, const Synth *s, const CqItem *it)
                 cq_source_name (e->source), e->origin ? ", " : "", e->origin ? e->origin : "",
                 e->date ? ", " : "", e->date ? e->date : "", e->reliability ? ", " : "",
                 e->reliability ? e->reliability : "", ((CqMember *) s->raters->pdata[r])->id);
-              text (d, ST_SMALL, 18, line);
+              cq_doc_text (d, CQ_DOC_SMALL, 18, line);
             }
         }
     }
 }
 
 static void
-item_block (Doc *d, const Synth *s, const CqItem *it)
+item_block (CqDoc *d, const Synth *s, const CqItem *it)
 {
   g_autofree char *title = g_strdup_printf ("%s  (%s)", cq_text_get (&it->label, s->lang), it->id);
-  text (d, ST_H3, 0, title);
+  cq_doc_text (d, CQ_DOC_H3, 0, title);
   JsonObject *cons = g_hash_table_lookup (s->consensus, it->id);
   const CqAnswer *team = cq_answers_get (s->team, it);
   g_autofree char *value = value_text (s, it, team);
-  g_autofree char *line = labelled (s, cons ? T (s, "Consensus de l’équipe", "Team consensus")
+  g_autofree char *line = cq_doc_labelled (s->lang, cons ? T (s, "Consensus de l’équipe", "Team consensus")
                                                    : T (s, "Cotation", "Rating"), value);
-  text (d, it->answer.type == CQ_ANSWER_FREE_TEXT ? ST_QUOTE : ST_BODY, 12, line);
+  cq_doc_text (d, it->answer.type == CQ_ANSWER_FREE_TEXT ? CQ_DOC_QUOTE : CQ_DOC_BODY, 12, line);
   if (team && team->rationale)
     {
-      g_autofree char *why = labelled (s, T (s, "Justification", "Rationale"), team->rationale);
-      text (d, ST_BODY, 12, why);
+      g_autofree char *why = cq_doc_labelled (s->lang, T (s, "Justification", "Rationale"), team->rationale);
+      cq_doc_text (d, CQ_DOC_BODY, 12, why);
     }
   if (team && team->missing)
     {
-      g_autofree char *miss = labelled (s, T (s, "Ce qui manque", "What is missing"), team->missing);
-      text (d, ST_BODY, 12, miss);
+      g_autofree char *miss = cq_doc_labelled (s->lang, T (s, "Ce qui manque", "What is missing"), team->missing);
+      cq_doc_text (d, CQ_DOC_BODY, 12, miss);
     }
   /* Each rater's rating, when they differ, and the named dissent: for the
    * commission, not for partners or the person. */
@@ -552,8 +366,8 @@ item_block (Doc *d, const Synth *s, const CqItem *it)
         }
       if (differ)
         {
-          g_autofree char *dis = labelled (s, T (s, "Désaccord entre évaluateurs", "Raters disagree"), r->str);
-          text (d, ST_SMALL, 12, dis);
+          g_autofree char *dis = cq_doc_labelled (s->lang, T (s, "Désaccord entre évaluateurs", "Raters disagree"), r->str);
+          cq_doc_text (d, CQ_DOC_SMALL, 12, dis);
         }
       g_string_free (r, TRUE);
       JsonArray *dissent = cons && json_object_has_member (cons, "dissent")
@@ -565,14 +379,14 @@ item_block (Doc *d, const Synth *s, const CqItem *it)
                                                                        "Dissent kept"),
                                                  jget (o, "member"),
                                                  level_label (s, it->answer.scale, jget (o, "value")));
-          text (d, ST_SMALL, 12, dl);
+          cq_doc_text (d, CQ_DOC_SMALL, 12, dl);
         }
     }
   evidence (d, s, it);
 }
 
 static void
-chart (Doc *d, const Synth *s)
+chart (CqDoc *d, const Synth *s)
 {
   /* Dynamic rated items, visible in this profile, across the case's assessments. */
   g_autoptr (GPtrArray) items = g_ptr_array_new ();
@@ -585,8 +399,8 @@ chart (Doc *d, const Synth *s)
   guint n = s->history->len;
   if (items->len == 0 || n == 0)
     return;
-  double h = 170, w = TEXT_W - 150, x0 = MARGIN + 40, y0;
-  ensure (d, h + 30);
+  double h = 170, w = CQ_DOC_TEXT_W - 150, x0 = CQ_DOC_MARGIN + 40, y0;
+  cq_doc_ensure (d, h + 30);
   y0 = d->y + 10;
   cairo_t *cr = d->cr;
   static const guint32 colours[] = { 0x1d3557, 0xe63946, 0x2a9d8f, 0xf4a261, 0x6a4c93, 0x457b9d,
@@ -596,7 +410,7 @@ chart (Doc *d, const Synth *s)
   for (guint i = 0; i < sc->n_levels; i++)
     levels += !sc->levels[i]->insufficient;
   /* Axes and level names. */
-  set_colour (cr, 0x888888);
+  cq_doc_colour (cr, 0x888888);
   cairo_set_line_width (cr, 0.5);
   for (guint l = 0; l < levels; l++)
     {
@@ -607,10 +421,10 @@ chart (Doc *d, const Synth *s)
       double save = d->y;
       d->y = y - 6;
       PangoLayout *lay = pango_cairo_create_layout (cr);
-      PangoFontDescription *fd = pango_font_description_from_string (SANS " 6.5");
+      PangoFontDescription *fd = pango_font_description_from_string (CQ_DOC_SANS " 6.5");
       pango_layout_set_font_description (lay, fd);
       pango_layout_set_text (lay, cq_text_get (&sc->levels[l]->label, s->lang), -1);
-      cairo_move_to (cr, MARGIN - 16, y - 5);
+      cairo_move_to (cr, CQ_DOC_MARGIN - 16, y - 5);
       pango_cairo_show_layout (cr, lay);
       pango_font_description_free (fd);
       g_object_unref (lay);
@@ -620,12 +434,12 @@ chart (Doc *d, const Synth *s)
     {
       double x = x0 + (n > 1 ? w * k / (n - 1) : w / 2);
       PangoLayout *lay = pango_cairo_create_layout (cr);
-      PangoFontDescription *fd = pango_font_description_from_string (SANS " 6.5");
+      PangoFontDescription *fd = pango_font_description_from_string (CQ_DOC_SANS " 6.5");
       pango_layout_set_font_description (lay, fd);
       const CqAssessment *h_a = s->history->pdata[k];
       g_autofree char *lab = g_strdup_printf ("%s\n%s", h_a->opened, h_a->kind);
       pango_layout_set_text (lay, lab, -1);
-      set_colour (cr, 0x444444);
+      cq_doc_colour (cr, 0x444444);
       cairo_move_to (cr, x - 20, y0 + h + 4);
       pango_cairo_show_layout (cr, lay);
       pango_font_description_free (fd);
@@ -635,7 +449,7 @@ chart (Doc *d, const Synth *s)
   for (guint i = 0; i < items->len; i++)
     {
       const CqItem *it = items->pdata[i];
-      set_colour (cr, colours[i % G_N_ELEMENTS (colours)]);
+      cq_doc_colour (cr, colours[i % G_N_ELEMENTS (colours)]);
       cairo_set_line_width (cr, 1.4);
       gboolean started = FALSE;
       for (guint k = 0; k < n; k++)
@@ -663,10 +477,10 @@ chart (Doc *d, const Synth *s)
       cairo_rectangle (cr, x0 + w + 12, y0 + 12 * i, 8, 8);
       cairo_fill (cr);
       PangoLayout *lay = pango_cairo_create_layout (cr);
-      PangoFontDescription *fd = pango_font_description_from_string (SANS " 6.5");
+      PangoFontDescription *fd = pango_font_description_from_string (CQ_DOC_SANS " 6.5");
       pango_layout_set_font_description (lay, fd);
       pango_layout_set_text (lay, it->id, -1);
-      set_colour (cr, 0x222222);
+      cq_doc_colour (cr, 0x222222);
       cairo_move_to (cr, x0 + w + 24, y0 + 12 * i - 1);
       pango_cairo_show_layout (cr, lay);
       pango_font_description_free (fd);
@@ -676,66 +490,66 @@ chart (Doc *d, const Synth *s)
 }
 
 static void
-render (Doc *d, const Synth *s)
+render (CqDoc *d, const Synth *s)
 {
   const CqInstrument *I = s->inst;
   const char *L = s->lang;
   gboolean commission = s->profile == CQ_PROFILE_COMMISSION;
 
   /* Cover. */
-  d->y = MARGIN + 20;
-  text (d, ST_TITLE, 0, T (s, "Synthèse d’évaluation", "Evaluation synthesis"));
-  text (d, ST_H2, 0, cq_text_get (&I->title, L));
+  d->y = CQ_DOC_MARGIN + 20;
+  cq_doc_text (d, CQ_DOC_TITLE, 0, T (s, "Synthèse d’évaluation", "Evaluation synthesis"));
+  cq_doc_text (d, CQ_DOC_H2, 0, cq_text_get (&I->title, L));
   g_autofree char *prof = g_strdup_printf ("%s %s", T (s, "Profil :", "Profile:"), profile_label (s));
-  text (d, ST_LABEL, 0, prof);
-  rule (d);
-  kv (d, T (s, "Dossier", "Case"), s->a->case_ref);
-  kv (d, T (s, "Évaluation", "Assessment"), s->a->id);
-  kv (d, T (s, "Nature", "Kind"), s->a->kind);
+  cq_doc_text (d, CQ_DOC_LABEL, 0, prof);
+  cq_doc_rule (d);
+  cq_doc_kv (d, T (s, "Dossier", "Case"), s->a->case_ref);
+  cq_doc_kv (d, T (s, "Évaluation", "Assessment"), s->a->id);
+  cq_doc_kv (d, T (s, "Nature", "Kind"), s->a->kind);
   g_autofree char *period = g_strdup_printf ("%s → %s", s->a->opened,
                                              s->decision ? jget (s->decision, "valid_until") : s->date);
-  kv (d, T (s, "Période", "Period"), period);
+  cq_doc_kv (d, T (s, "Période", "Period"), period);
   g_autofree char *instr = g_strdup_printf ("%s %s (%s)", I->id, I->version, cq_validation_name (I->validation));
-  kv (d, T (s, "Instrument", "Instrument"), instr);
-  kv (d, T (s, "Empreinte de l’instrument (SHA-256)", "Instrument content hash (SHA-256)"), I->sha256);
-  kv (d, T (s, "Statut de validation", "Validation status"), cq_text_get (&I->validation_note, L));
-  kv (d, T (s, "Protocole", "Protocol"), s->a->protocol);
-  text (d, ST_LABEL, 0, T (s, "Équipe", "Team"));
+  cq_doc_kv (d, T (s, "Instrument", "Instrument"), instr);
+  cq_doc_kv (d, T (s, "Empreinte de l’instrument (SHA-256)", "Instrument content hash (SHA-256)"), I->sha256);
+  cq_doc_kv (d, T (s, "Statut de validation", "Validation status"), cq_text_get (&I->validation_note, L));
+  cq_doc_kv (d, T (s, "Protocole", "Protocol"), s->a->protocol);
+  cq_doc_text (d, CQ_DOC_LABEL, 0, T (s, "Équipe", "Team"));
   for (guint i = 0; i < s->raters->len; i++)
     {
       CqMember *m = s->raters->pdata[i];
       g_autofree char *line = g_strdup_printf ("• %s%s%s — %s", m->id, m->name ? ", " : "",
                                                m->name ? m->name : "", m->role);
-      text (d, ST_BODY, 8, line);
+      cq_doc_text (d, CQ_DOC_BODY, 8, line);
     }
   g_autofree char *exported = g_strdup_printf ("%s %s", T (s, "Exportée le", "Exported on"), s->date);
-  text (d, ST_SMALL, 0, exported);
+  cq_doc_text (d, CQ_DOC_SMALL, 0, exported);
 
   /* Limits. */
-  heading (d, 1, T (s, "Limites de cette synthèse", "Limits of this synthesis"));
-  text (d, ST_BODY, 0, cq_text_get (&I->limitations, L));
-  text (d, ST_BODY, 0, T (s, "Aucun score n’a déterminé les décisions : les indicateurs sont des "
+  cq_doc_heading (d, 1, T (s, "Limites de cette synthèse", "Limits of this synthesis"));
+  cq_doc_text (d, CQ_DOC_BODY, 0, cq_text_get (&I->limitations, L));
+  cq_doc_text (d, CQ_DOC_BODY, 0, T (s, "Aucun score n’a déterminé les décisions : les indicateurs sont des "
                              "aide-mémoire. Le jugement est celui de la commission, motivé par les "
                              "items cités et leurs éléments de preuve, pour et contre.",
                           "No score determined any decision: indicators are aide-mémoire only. The "
                           "judgment is the commission’s, reasoned from the items it cites and their "
                           "evidence, for and against."));
-  text (d, ST_BODY, 0, cq_text_get (&I->validation_note, L));
+  cq_doc_text (d, CQ_DOC_BODY, 0, cq_text_get (&I->validation_note, L));
 
   /* The commission's decision. */
-  heading (d, 1, T (s, "Décision de la commission", "The commission’s decision"));
+  cq_doc_heading (d, 1, T (s, "Décision de la commission", "The commission’s decision"));
   if (s->decision == NULL)
-    text (d, ST_BODY, 0, T (s, "Aucune décision n’est encore enregistrée.", "No decision recorded yet."));
+    cq_doc_text (d, CQ_DOC_BODY, 0, T (s, "Aucune décision n’est encore enregistrée.", "No decision recorded yet."));
   else
     {
       if (s->profile != CQ_PROFILE_PARTNER)
         {
-          kv (d, T (s, "Priorité", "Priority"), jget (s->decision, "priority"));
-          kv (d, T (s, "Gravité", "Seriousness"), jget (s->decision, "seriousness"));
-          kv (d, T (s, "Imminence", "Imminence"), jget (s->decision, "imminence"));
+          cq_doc_kv (d, T (s, "Priorité", "Priority"), jget (s->decision, "priority"));
+          cq_doc_kv (d, T (s, "Gravité", "Seriousness"), jget (s->decision, "seriousness"));
+          cq_doc_kv (d, T (s, "Imminence", "Imminence"), jget (s->decision, "imminence"));
         }
-      kv (d, T (s, "Orientation", "Placement"), s->placement_label);
-      kv (d, T (s, "Accompagnement", "Support"), jget (s->decision, "support"));
+      cq_doc_kv (d, T (s, "Orientation", "Placement"), s->placement_label);
+      cq_doc_kv (d, T (s, "Accompagnement", "Support"), jget (s->decision, "support"));
       /* The rationale, where every item it cites may be shown here. */
       gboolean cites_hidden = FALSE;
       JsonArray *cites = json_object_has_member (s->decision, "cites")
@@ -747,26 +561,26 @@ render (Doc *d, const Synth *s)
         }
       if (s->profile != CQ_PROFILE_PARTNER && (commission || !cites_hidden))
         {
-          kv (d, T (s, "Motivation", "Rationale"), jget (s->decision, "rationale"));
+          cq_doc_kv (d, T (s, "Motivation", "Rationale"), jget (s->decision, "rationale"));
           for (guint i = 0; cites && i < json_array_get_length (cites); i++)
             {
               const CqItem *it = cq_instrument_item (I, json_array_get_string_element (cites, i));
               if (it)
                 {
                   g_autofree char *c = g_strdup_printf ("→ %s — %s", it->id, cq_text_get (&it->label, L));
-                  text (d, ST_SMALL, 12, c);
+                  cq_doc_text (d, CQ_DOC_SMALL, 12, c);
                 }
             }
         }
       else if (s->profile != CQ_PROFILE_PARTNER)
-        text (d, ST_SMALL, 0, T (s, "La motivation s’appuie sur des éléments hors de ce profil.",
+        cq_doc_text (d, CQ_DOC_SMALL, 0, T (s, "La motivation s’appuie sur des éléments hors de ce profil.",
                                  "The rationale rests on items outside this profile."));
       if (commission)
-        kv (d, T (s, "Limites et informations manquantes", "Limitations and missing information"),
+        cq_doc_kv (d, T (s, "Limites et informations manquantes", "Limitations and missing information"),
             jget (s->decision, "limitations"));
-      kv (d, T (s, "Valable jusqu’au", "Valid until"), jget (s->decision, "valid_until"));
-      kv (d, T (s, "Prochain réexamen", "Next review"), jget (s->decision, "next_review"));
-      text (d, ST_SMALL, 0, jget (s->decision, "statement"));
+      cq_doc_kv (d, T (s, "Valable jusqu’au", "Valid until"), jget (s->decision, "valid_until"));
+      cq_doc_kv (d, T (s, "Prochain réexamen", "Next review"), jget (s->decision, "next_review"));
+      cq_doc_text (d, CQ_DOC_SMALL, 0, jget (s->decision, "statement"));
     }
 
   /* Domains. */
@@ -786,7 +600,7 @@ render (Doc *d, const Synth *s)
           }
       if (!any)
         continue;
-      heading (d, 1, cq_text_get (&mod->title, L));
+      cq_doc_heading (d, 1, cq_text_get (&mod->title, L));
       for (guint dd = 0; dd < mod->n_domains; dd++)
         {
           const CqDomain *dom = mod->domains[dd];
@@ -797,7 +611,7 @@ render (Doc *d, const Synth *s)
               if (!visible (s, it) || !cq_eval_relevant (s->eval, it) || it->kind == CQ_KIND_ACCOUNT)
                 continue;
               if (!shown)
-                heading (d, 2, cq_text_get (&dom->title, L));
+                cq_doc_heading (d, 2, cq_text_get (&dom->title, L));
               shown = TRUE;
               item_block (d, s, it);
             }
@@ -805,7 +619,7 @@ render (Doc *d, const Synth *s)
     }
 
   /* Protective factors and support needs. */
-  heading (d, 1, T (s, "En résumé : facteurs de protection et besoins d’accompagnement",
+  cq_doc_heading (d, 1, T (s, "En résumé : facteurs de protection et besoins d’accompagnement",
                     "In short: protective factors and support needs"));
   for (guint i = 0; i < I->n_items; i++)
     {
@@ -818,22 +632,22 @@ render (Doc *d, const Synth *s)
                                                it->kind == CQ_KIND_PROTECTIVE
                                                ? T (s, "protection", "protective")
                                                : T (s, "besoin", "need"), v);
-      text (d, ST_BODY, 0, line);
+      cq_doc_text (d, CQ_DOC_BODY, 0, line);
     }
 
   /* The person's own account. */
-  heading (d, 1, T (s, "Le récit de la personne", "The person’s own account"));
+  cq_doc_heading (d, 1, T (s, "Le récit de la personne", "The person’s own account"));
   for (guint i = 0; i < I->n_items; i++)
     {
       const CqItem *it = I->items[i];
       if (it->kind != CQ_KIND_ACCOUNT || !visible (s, it))
         continue;
       const CqAnswer *a = cq_answers_get (s->team, it);
-      text (d, ST_QUOTE, 12, a && a->text ? a->text : T (s, "(non recueilli)", "(not recorded)"));
+      cq_doc_text (d, CQ_DOC_QUOTE, 12, a && a->text ? a->text : T (s, "(non recueilli)", "(not recorded)"));
     }
 
   /* What is missing; completeness and consistency. */
-  heading (d, 1, T (s, "Informations manquantes", "Missing information"));
+  cq_doc_heading (d, 1, T (s, "Informations manquantes", "Missing information"));
   guint missing = 0;
   for (guint i = 0; i < s->score->findings->len; i++)
     {
@@ -845,14 +659,14 @@ render (Doc *d, const Synth *s)
         continue;
       g_autofree char *line = g_strdup_printf ("• %s — %s", it ? cq_text_get (&it->label, L) : "",
                                                f->message ? f->message : f->kind);
-      text (d, ST_BODY, 0, line);
+      cq_doc_text (d, CQ_DOC_BODY, 0, line);
       missing++;
     }
   if (missing == 0)
-    text (d, ST_BODY, 0, T (s, "Aucune.", "None."));
+    cq_doc_text (d, CQ_DOC_BODY, 0, T (s, "Aucune.", "None."));
   if (commission)
     {
-      heading (d, 1, T (s, "Complétude et cohérence", "Completeness and consistency"));
+      cq_doc_heading (d, 1, T (s, "Complétude et cohérence", "Completeness and consistency"));
       for (guint i = 0; i < s->score->findings->len; i++)
         {
           CqFinding *f = s->score->findings->pdata[i];
@@ -861,9 +675,9 @@ render (Doc *d, const Synth *s)
             continue;
           g_autofree char *line = g_strdup_printf ("• %s%s%s", f->item ? f->item : "",
                                                    f->item ? " — " : "", f->message ? f->message : f->kind);
-          text (d, ST_BODY, 0, line);
+          cq_doc_text (d, CQ_DOC_BODY, 0, line);
         }
-      text (d, ST_LABEL, 0, T (s, "Indicateurs (aide-mémoire, jamais un niveau de risque)",
+      cq_doc_text (d, CQ_DOC_LABEL, 0, T (s, "Indicateurs (aide-mémoire, jamais un niveau de risque)",
                                "Indicators (aide-mémoire, never a risk level)"));
       for (guint i = 0; i < s->score->indicators->len; i++)
         {
@@ -872,24 +686,24 @@ render (Doc *d, const Synth *s)
           g_autofree char *items = g_strjoinv (", ", (char **) ind->items->pdata);
           g_ptr_array_remove_index (ind->items, ind->items->len - 1);
           g_autofree char *line = g_strdup_printf ("• %s — %s", ind->label, items);
-          text (d, ST_BODY, 0, line);
+          cq_doc_text (d, CQ_DOC_BODY, 0, line);
         }
     }
 
   /* Trajectory: the heading stays with its chart. */
-  ensure (d, 250);
-  heading (d, 1, T (s, "Trajectoire au fil des évaluations", "Trajectory across assessments"));
+  cq_doc_ensure (d, 250);
+  cq_doc_heading (d, 1, T (s, "Trajectoire au fil des évaluations", "Trajectory across assessments"));
   chart (d, s);
 
   /* Audit and signatures. */
-  heading (d, 1, T (s, "Traçabilité", "Audit"));
+  cq_doc_heading (d, 1, T (s, "Traçabilité", "Audit"));
   g_autofree char *digest = g_strdup_printf ("%s %" G_GINT64_FORMAT " %s ; %s %s",
                                              T (s, "Chaîne d’audit :", "Audit chain:"), s->events,
                                              T (s, "événements", "events"),
                                              T (s, "tête", "head"), s->head);
-  text (d, ST_SMALL, 0, digest);
-  heading (d, 1, T (s, "Signatures", "Signatures"));
-  text (d, ST_BODY, 0, T (s, "Chaque signataire signe électroniquement (PAdES), les membres de "
+  cq_doc_text (d, CQ_DOC_SMALL, 0, digest);
+  cq_doc_heading (d, 1, T (s, "Signatures", "Signatures"));
+  cq_doc_text (d, CQ_DOC_BODY, 0, T (s, "Chaque signataire signe électroniquement (PAdES), les membres de "
                              "l’équipe d’abord, le président de la commission en dernier. Les "
                              "signatures sont vérifiables dans tout lecteur PDF.",
                           "Each signer signs electronically (PAdES): team members first, the "
@@ -900,68 +714,32 @@ render (Doc *d, const Synth *s)
       CqMember *m = signers->pdata[i];
       g_autofree char *line = g_strdup_printf ("☐ %s — %s%s%s", m->id, m->role, m->name ? ", " : "",
                                                m->name ? m->name : "");
-      text (d, ST_BODY, 8, line);
+      cq_doc_text (d, CQ_DOC_BODY, 8, line);
     }
-  footer (d);
-  cairo_show_page (d->cr);
+}
+
+static void
+render_synthesis (CqDoc *d, gconstpointer data)
+{
+  render (d, data);
 }
 
 static gboolean
 typeset (Synth *s, GByteArray *out)
 {
-  int total = 0;
-  g_autoptr (GHashTable) shaped = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                                         g_object_unref);
-  PangoFontMap *fm = pango_cairo_font_map_get_default ();
-  PangoContext *pango = pango_font_map_create_context (fm);
-  /* Metrics as for print: no hinting, so both passes lay out alike. */
-  cairo_font_options_t *fo = cairo_font_options_create ();
-  cairo_font_options_set_hint_metrics (fo, CAIRO_HINT_METRICS_OFF);
-  cairo_font_options_set_hint_style (fo, CAIRO_HINT_STYLE_NONE);
-  pango_cairo_context_set_font_options (pango, fo);
-  cairo_font_options_destroy (fo);
-  for (int pass = 0; pass < 2; pass++)
-    {
-      Doc d = { 0 };
-      d.s = s;
-      d.pango = pango;
-      d.shaped = shaped;
-      d.final = pass == 1;
-      d.total = total;
-      d.page = 1;
-      d.surface = cairo_pdf_surface_create_for_stream (to_bytes, pass ? out : NULL, PAGE_W, PAGE_H);
-      cairo_pdf_surface_restrict_to_version (d.surface, CAIRO_PDF_VERSION_1_5);
-      if (d.final)
-        {
-          g_autofree char *title = g_strdup_printf ("%s %s — %s", T (s, "Synthèse d’évaluation",
-                                                                     "Evaluation synthesis"),
-                                                    s->a->id, profile_label (s));
-          g_autofree char *keywords = g_strdup_printf ("colloquy; assessment=%s; case=%s; profile=%s",
-                                                       s->a->id, s->a->case_ref,
-                                                       cq_profile_name (s->profile));
-          cairo_pdf_surface_set_metadata (d.surface, CAIRO_PDF_METADATA_TITLE, title);
-          cairo_pdf_surface_set_metadata (d.surface, CAIRO_PDF_METADATA_AUTHOR, "colloquy");
-          cairo_pdf_surface_set_metadata (d.surface, CAIRO_PDF_METADATA_SUBJECT,
-                                          cq_text_get (&s->inst->title, s->lang));
-          cairo_pdf_surface_set_metadata (d.surface, CAIRO_PDF_METADATA_KEYWORDS, keywords);
-          cairo_pdf_surface_set_metadata (d.surface, CAIRO_PDF_METADATA_CREATOR, "colloquy " CQ_VERSION);
-        }
-      d.cr = cairo_create (d.surface);
-      render (&d, s);
-      total = d.page;
-      cairo_destroy (d.cr);
-      cairo_surface_finish (d.surface);
-      cairo_status_t st = cairo_surface_status (d.surface);
-      cairo_surface_destroy (d.surface);
-      if (st != CAIRO_STATUS_SUCCESS)
-        {
-          g_object_unref (pango);
-          return FALSE;
-        }
-    }
-  g_hash_table_remove_all (shaped); /* the layouts hold the context */
-  g_object_unref (pango);
-  return TRUE;
+  g_autofree char *title = g_strdup_printf ("%s %s — %s", T (s, "Synthèse d’évaluation",
+                                                             "Evaluation synthesis"),
+                                            s->a->id, profile_label (s));
+  g_autofree char *keywords = g_strdup_printf ("colloquy; assessment=%s; case=%s; profile=%s",
+                                               s->a->id, s->a->case_ref,
+                                               cq_profile_name (s->profile));
+  g_autofree char *footer = g_strdup_printf ("%s %s — %s — %s", T (s, "Synthèse", "Synthesis"),
+                                             s->a->id, profile_label (s),
+                                             s->inst->validation == CQ_VALIDATION_ILLUSTRATIVE
+                                             ? T (s, "instrument illustratif, non validé",
+                                                  "illustrative instrument, not validated") : "");
+  CqDocInfo info = { s->lang, title, cq_text_get (&s->inst->title, s->lang), keywords, footer };
+  return cq_doc_typeset (&info, render_synthesis, s, out);
 }
 
 GBytes *
