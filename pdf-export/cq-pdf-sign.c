@@ -61,8 +61,8 @@ openssl_reason (void)
 
 /* Writes bytes to path through a private temporary file and a rename, so
  * that a crash leaves either the old file or the new one. */
-static gboolean
-write_atomically (const char *path, const void *data, gsize len, GError **error)
+gboolean
+cq_pdf_write_file (const char *path, const void *data, gsize len, GError **error)
 {
   g_autofree char *tmp = g_strconcat (path, ".partial", NULL);
   int fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -188,7 +188,7 @@ cq_pdf_export (CqStore *store, const char *assessment, CqExportProfile profile, 
     return FALSE;
   gsize len;
   const char *data = g_bytes_get_data (ready, &len);
-  if (!write_atomically (path, data, len, error))
+  if (!cq_pdf_write_file (path, data, len, error))
     return FALSE;
   /* The export joins the audit chain, with the file's hash. */
   g_autofree char *sha = sha256_hex (data, len);
@@ -557,7 +557,7 @@ sign_as (const char *path, const char *data, gsize len, PdfFacts *pf, const char
   for (gsize i = 0; i < dlen; i++)
     g_snprintf ((char *) all->data + contents_at + 1 + 2 * i, 3, "%02X", d[i]);
   all->data[contents_at + 1 + 2 * dlen] = '0'; /* g_snprintf wrote a NUL there */
-  gboolean ok = write_atomically (path, all->data, all->len, error);
+  gboolean ok = cq_pdf_write_file (path, all->data, all->len, error);
   g_byte_array_unref (all);
   return ok;
 

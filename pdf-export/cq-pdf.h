@@ -29,6 +29,13 @@ typedef enum {
 gboolean cq_pdf_export (CqStore *store, const char *assessment, CqExportProfile profile,
                         const char *lang, const char *path, const char *actor, GError **error);
 
+/* A printable blank interview guide for instrument: for each module of
+ * protocol (NULL: the first), the items (only those role rates, when role is
+ * given) with their prompts, rating guidance and grids, evidence tables and
+ * the prohibited inferences that apply. Written to path (mode 0600). */
+gboolean cq_pdf_guide (const CqInstrument *instrument, const char *protocol, const char *role,
+                       const char *lang, const char *path, GError **error);
+
 /* Signs path in place as the identity's holder: an incremental update with
  * a CAdES detached signature (PAdES B-B) in that signer's field. */
 gboolean cq_pdf_sign (const char *path, const char *p12_path, const char *password,

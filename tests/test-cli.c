@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
 /* The colloquy command as a user runs it: exit statuses and output. */
 #include <glib.h>
+#include <glib/gstdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const char *colloquy, *source_dir;
 
@@ -147,6 +149,82 @@ test_show (void)
   g_assert_nonnull (strstr (bad.err, "undefined role 'edcator'"));
 }
 
+/* The text of a PDF, through poppler's pdftotext. */
+static char *
+pdf_text (const char *path)
+{
+  g_autofree char *out = NULL;
+  int wait = 0;
+  const char *argv[] = { "pdftotext", "-enc", "UTF-8", path, "-", NULL };
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH
+                               | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out, NULL, &wait, NULL));
+  g_assert_true (g_spawn_check_wait_status (wait, NULL));
+  /* Lines wrap where the page does: compare words, not lines. */
+  g_strdelimit (out, "\n", ' ');
+  return g_steal_pointer (&out);
+}
+
+static void
+test_preview (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("cq-preview-XXXXXX", NULL);
+  g_autofree char *pdf = g_build_filename (dir, "guide.pdf", NULL);
+  g_auto (Run) r = { 0 };
+  run (&r, "preview", "instruments/example", "-o", pdf, "--lang", "en", NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  GStatBuf st;
+  g_assert_cmpint (g_stat (pdf, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  g_autofree char *text = pdf_text (pdf);
+  /* Prompts, guidance per level, boxes, evidence table, inferences. */
+  g_assert_nonnull (strstr (text, "Interview guide (blank)"));
+  g_assert_nonnull (strstr (text, "Who do you talk to when something worries you?"));
+  g_assert_nonnull (strstr (text, "☐ Partial — A few ties, fragile or intermittent."));
+  g_assert_nonnull (strstr (text, "☐ Insufficient information"));
+  g_assert_nonnull (strstr (text, "Evidence for and against — at least 2, from 2 independent"));
+  g_assert_nonnull (strstr (text, "is never evidence of risk"));
+  g_assert_nonnull (strstr (text, "Asked when: (value(\"case.children\") or 0) > 0"));
+  g_assert_nonnull (strstr (text, "Weigh against (protective factors): Ties"));
+  g_assert_nonnull (strstr (text, "illustrative, not validated"));
+  g_assert_nonnull (strstr (text, "acc.own-account"));
+
+  /* One role's items only; French. */
+  g_auto (Run) fr = { 0 };
+  run (&fr, "preview", "instruments/example", "-o", pdf, "--role", "mediator", NULL);
+  g_assert_cmpint (fr.status, ==, 0);
+  g_autofree char *ftext = pdf_text (pdf);
+  g_assert_nonnull (strstr (ftext, "Guide d’entretien (vierge)"));
+  g_assert_nonnull (strstr (ftext, "rel.influencers"));
+  g_assert_nonnull (strstr (ftext, "Pour le rôle : Médiateur religieux ou culturel"));
+  g_assert_null (strstr (ftext, "net.isolation"));
+  g_assert_null (strstr (ftext, "case.gender"));
+
+  /* Errors a user can make. */
+  g_auto (Run) proto = { 0 };
+  run (&proto, "preview", "instruments/example", "-o", pdf, "--protocol", "reveiw", NULL);
+  g_assert_cmpint (proto.status, ==, 1);
+  g_assert_nonnull (strstr (proto.err, "has no protocol 'reveiw' (it has: initial, review)"));
+  g_auto (Run) role = { 0 };
+  run (&role, "preview", "instruments/example", "-o", pdf, "--role", "chaplain", NULL);
+  g_assert_cmpint (role.status, ==, 1);
+  g_assert_nonnull (strstr (role.err, "has no role 'chaplain'"));
+  g_auto (Run) lang = { 0 };
+  run (&lang, "preview", "instruments/example", "-o", pdf, "--lang", "de", NULL);
+  g_assert_cmpint (lang.status, ==, 2);
+  g_assert_nonnull (strstr (lang.err, "is written in fr, en, not 'de'"));
+  g_auto (Run) broken = { 0 };
+  run (&broken, "preview", "tests/instrument/broken/ethics", "-o", pdf, NULL);
+  g_assert_cmpint (broken.status, ==, 1);
+  g_assert_nonnull (strstr (broken.err, "an item about religious practice"));
+  g_auto (Run) noout = { 0 };
+  run (&noout, "preview", "instruments/example", NULL);
+  g_assert_cmpint (noout.status, ==, 2);
+  g_assert_nonnull (strstr (noout.err, "give one instrument PATH and -o FILE"));
+
+  g_unlink (pdf);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -159,5 +237,6 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/usage-errors", test_usage_errors);
   g_test_add_func ("/cli/validate", test_validate);
   g_test_add_func ("/cli/show", test_show);
+  g_test_add_func ("/cli/preview", test_preview);
   return g_test_run ();
 }

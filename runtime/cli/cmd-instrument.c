@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
-/* colloquy validate, colloquy show */
+/* colloquy validate, colloquy show, colloquy preview */
 #include <stdio.h>
 
 #include "cq-cli.h"
 #include "cq-diag.h"
 #include "cq-instrument.h"
+#include "cq-pdf.h"
 
 #define S(n) ((n) == 1 ? "" : "s")
 
@@ -119,5 +120,59 @@ cq_cmd_show (int argc, char **argv)
     }
   g_autofree char *outline = cq_instrument_outline (inst, lang);
   fputs (outline, stdout);
+  return CQ_EXIT_OK;
+}
+
+int
+cq_cmd_preview (int argc, char **argv)
+{
+  g_autofree char *out = NULL, *lang = NULL, *protocol = NULL, *role = NULL;
+  const GOptionEntry entries[] = {
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &out, "The PDF to write", "FILE" },
+    { "lang", 'l', 0, G_OPTION_ARG_STRING, &lang, "A language of the instrument (default: its first)", "LANG" },
+    { "protocol", 'p', 0, G_OPTION_ARG_STRING, &protocol, "The protocol to print (default: the first)", "ID" },
+    { "role", 'r', 0, G_OPTION_ARG_STRING, &role, "Only the items this role rates", "ROLE" },
+    { NULL, 0, 0, 0, NULL, NULL, NULL },
+  };
+  g_autoptr (GOptionContext) ctx = g_option_context_new ("PATH -o FILE — a blank interview guide");
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  g_option_context_set_description (ctx,
+    "Prints, for every module of a protocol, each item's dialogue prompts, its rating guidance\n"
+    "with boxes to tick, room for the rationale and for what is missing, and a table for the\n"
+    "evidence for and against. Nothing is pre-filled. The instrument is validated first.");
+  if (!cq_cli_parse (ctx, cq_cli_command ("preview"), &argc, &argv))
+    return CQ_EXIT_USAGE;
+  if (argc != 2 || out == NULL)
+    {
+      fprintf (stderr, "colloquy preview: give one instrument PATH and -o FILE\n"
+                       "Try 'colloquy preview --help'.\n");
+      return CQ_EXIT_USAGE;
+    }
+  g_autoptr (CqDiags) diags = cq_diags_new ();
+  g_autoptr (CqInstrument) inst = cq_instrument_load (argv[1], diags);
+  cq_diags_sort (diags);
+  cq_diags_print (diags, stderr, cq_cli_colour (stderr));
+  if (inst == NULL)
+    {
+      print_counts (argv[1], diags, stderr);
+      return CQ_EXIT_FAILURE;
+    }
+  gboolean known = lang == NULL;
+  for (guint i = 0; lang != NULL && i < inst->n_languages; i++)
+    known |= g_strcmp0 (inst->languages[i], lang) == 0;
+  if (!known)
+    {
+      g_autofree char *langs = g_strjoinv (", ", (char **) inst->languages);
+      fprintf (stderr, "colloquy preview: instrument '%s' is written in %s, not '%s'\n", inst->id,
+               langs, lang);
+      return CQ_EXIT_USAGE;
+    }
+  g_autoptr (GError) error = NULL;
+  if (!cq_pdf_guide (inst, protocol, role, lang, out, &error))
+    {
+      fprintf (stderr, "colloquy preview: %s\n", error->message);
+      return CQ_EXIT_FAILURE;
+    }
+  printf ("%s\n", out);
   return CQ_EXIT_OK;
 }

@@ -18,6 +18,8 @@ static const CqCommand commands[] = {
   { "score", "PATH --answers FILE", "aide-mémoire indicators and findings for a set of answers",
     cq_cmd_score },
   { "test", "PATH", "run an instrument's test cases", cq_cmd_test },
+  { "preview", "PATH -o FILE", "a printable blank interview guide for an instrument",
+    cq_cmd_preview },
   { "init", "--db FILE", "create a case database", cq_cmd_init },
   { "member", "add ID --role ROLE | list", "the team and their roles", cq_cmd_member },
   { "case", "open REF | history REF", "cases, and the trajectory of their dynamic items",
