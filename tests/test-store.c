@@ -13,6 +13,7 @@
 #include "cq-case.h"
 #include "cq-store.h"
 #include "cq-walker.h"
+#include "cq-instrument.h"
 
 static const char *source_dir, *colloquy;
 static char *tmp;
@@ -494,6 +495,72 @@ test_concurrency (void)
   g_assert_true (verify (db, NULL));
 }
 
+/* Plays a scripted sitting and kills it with SIGKILL after delay_us; adds
+ * "member/item" of every answer it acknowledged ("saved …") to acked. */
+static void
+play_and_kill (const char *db, const char *assessment, const char *member, const char *file,
+               gulong delay_us, GHashTable *acked)
+{
+  const char *argv[] = { colloquy, "interview", "--assessment", assessment, "--as", member,
+                         "--answers", file, NULL };
+  g_auto (GStrv) env = g_environ_setenv (g_get_environ (), "COLLOQUY_DB", db, TRUE);
+  GPid pid;
+  int out_fd;
+  g_assert_true (g_spawn_async_with_pipes (source_dir, (char **) argv, env,
+                                           G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDERR_TO_DEV_NULL,
+                                           NULL, NULL, &pid, NULL, &out_fd, NULL, NULL));
+  g_usleep (delay_us);
+  kill (pid, SIGKILL);
+  int status;
+  waitpid (pid, &status, 0);
+  /* What it printed as saved before dying. */
+  g_autoptr (GString) got = g_string_new (NULL);
+  char buf[8192];
+  gssize n;
+  while ((n = read (out_fd, buf, sizeof buf)) > 0)
+    g_string_append_len (got, buf, n);
+  close (out_fd);
+  g_auto (GStrv) lines = g_strsplit (got->str, "\n", -1);
+  for (guint i = 0; lines[i]; i++)
+    if (g_str_has_prefix (lines[i], "saved ") && lines[i + 1] != NULL) /* complete lines */
+      {
+        g_auto (GStrv) parts = g_strsplit_set (lines[i] + 6, " ", 2);
+        g_hash_table_add (acked, g_strdup_printf ("%s/%s", member, parts[0]));
+      }
+}
+
+/* Every acknowledged answer is in the store, the chain verifies and SQLite
+ * finds the file sound. */
+static void
+assert_survived (const char *db, const char *assessment, GHashTable *acked)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CqStore) s = cq_store_open (db, FALSE, &error);
+  g_assert_no_error (error);
+  GHashTableIter it;
+  gpointer key;
+  g_hash_table_iter_init (&it, acked);
+  while (g_hash_table_iter_next (&it, &key, NULL))
+    {
+      g_auto (GStrv) mi = g_strsplit (key, "/", 2);
+      gint64 seq = 0;
+      g_assert_true (cq_store_current (s, assessment, "answer", mi[1], mi[0], &seq, NULL, &error));
+      if (seq == 0)
+        g_error ("%s: acknowledged answer %s lost after kill -9", db, (char *) key);
+    }
+  g_autoptr (GString) r = g_string_new (NULL);
+  if (!cq_store_verify (s, r, &error))
+    g_error ("after kill -9: %s", r->str);
+  sqlite3 *raw = NULL;
+  g_assert_cmpint (sqlite3_open_v2 (db, &raw, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  sqlite3_stmt *st = NULL;
+  g_assert_cmpint (sqlite3_prepare_v2 (raw, "PRAGMA integrity_check", -1, &st, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (st), ==, SQLITE_ROW);
+  g_assert_cmpstr ((const char *) sqlite3_column_text (st, 0), ==, "ok");
+  sqlite3_finalize (st);
+  sqlite3_close (raw);
+}
+
 /* kill -9 at random points of scripted interviews: every answer the
  * process acknowledged is there, and the chain verifies. */
 static void
@@ -508,50 +575,9 @@ test_sigkill (void)
     {
       guint k = round % 3;
       g_autofree char *file = g_strdup_printf ("tests/interview/%s.xml", who[k][1]);
-      const char *argv[] = { colloquy, "interview", "--assessment", "K-1-1", "--as", who[k][0],
-                             "--answers", file, NULL };
-      g_auto (GStrv) env = g_environ_setenv (g_get_environ (), "COLLOQUY_DB", db, TRUE);
-      GPid pid;
-      int out_fd;
-      g_assert_true (g_spawn_async_with_pipes (source_dir, (char **) argv, env,
-                                               G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDERR_TO_DEV_NULL,
-                                               NULL, NULL, &pid, NULL,
-                                               &out_fd, NULL, NULL));
-      g_usleep ((gulong) g_rand_int_range (rand, 2000, 60000));
-      kill (pid, SIGKILL);
-      int status;
-      waitpid (pid, &status, 0);
-      /* What it printed as saved before dying. */
-      char buf[8192];
-      gssize n = read (out_fd, buf, sizeof buf - 1);
-      close (out_fd);
-      buf[MAX (n, 0)] = '\0';
-      g_auto (GStrv) lines = g_strsplit (buf, "\n", -1);
-      for (guint i = 0; lines[i]; i++)
-        if (g_str_has_prefix (lines[i], "saved ") && lines[i + 1] != NULL) /* complete lines */
-          {
-            g_auto (GStrv) parts = g_strsplit_set (lines[i] + 6, " ", 2);
-            g_hash_table_add (acked, g_strdup_printf ("%s/%s", who[k][0], parts[0]));
-          }
-      g_autoptr (GError) error = NULL;
-      g_autoptr (CqStore) s = cq_store_open (db, FALSE, &error);
-      g_assert_no_error (error);
-      g_autoptr (CqAssessment) a = cq_assessment_get (s, "K-1-1", &error);
-      g_autoptr (CqInstrument) inst = cq_assessment_instrument (s, a, &error);
-      GHashTableIter it;
-      gpointer key;
-      g_hash_table_iter_init (&it, acked);
-      while (g_hash_table_iter_next (&it, &key, NULL))
-        {
-          g_auto (GStrv) mi = g_strsplit (key, "/", 2);
-          gint64 seq = 0;
-          g_assert_true (cq_store_current (s, "K-1-1", "answer", mi[1], mi[0], &seq, NULL, &error));
-          if (seq == 0)
-            g_error ("acknowledged answer %s lost after kill -9", (char *) key);
-        }
-      g_autoptr (GString) r = g_string_new (NULL);
-      if (!cq_store_verify (s, r, &error))
-        g_error ("after kill -9: %s", r->str);
+      play_and_kill (db, "K-1-1", who[k][0], file, (gulong) g_rand_int_range (rand, 2000, 60000),
+                     acked);
+      assert_survived (db, "K-1-1", acked);
     }
   g_rand_free (rand);
   /* Resuming after the crashes completes every interview. */
@@ -562,6 +588,92 @@ test_sigkill (void)
                             "--answers", file, NULL), ==, 0);
     }
   g_assert_true (verify (db, NULL));
+}
+
+/* The same for every bundled instrument and each of its protocols, with
+ * sittings generated for every role that rates something in it. */
+static void
+test_sigkill_bundled (void)
+{
+  static const char *const bundled[] = { "qer-evaluation", "qpr-review", "pre-release",
+                                         "post-release-followup" };
+  const char *sampler = g_getenv ("CQ_SAMPLE_ANSWERS");
+  g_assert_nonnull (sampler);
+  GRand *rand = g_rand_new_with_seed (29);
+  for (guint b = 0; b < G_N_ELEMENTS (bundled); b++)
+    {
+      g_autofree char *path = g_build_filename ("instruments", bundled[b], NULL);
+      g_autofree char *abs = g_build_filename (source_dir, path, NULL);
+      g_autoptr (CqDiags) d = cq_diags_new ();
+      g_autoptr (CqInstrument) I = cq_instrument_load (abs, d);
+      g_assert_nonnull (I);
+      for (guint p = 0; p < I->n_protocols; p++)
+        {
+          const CqProtocol *proto = I->protocols[p];
+          g_autoptr (GPtrArray) roles = g_ptr_array_new ();
+          for (guint r = 0; r < I->n_roles; r++)
+            for (guint i = 0; i < I->n_items; i++)
+              {
+                gboolean in = FALSE;
+                for (guint m = 0; m < proto->n_modules; m++)
+                  in |= proto->modules[m] == I->items[i]->domain->module;
+                if (in && cq_item_rated_by (I->items[i], I->roles[r]->id))
+                  {
+                    g_ptr_array_add (roles, (gpointer) I->roles[r]->id);
+                    break;
+                  }
+              }
+          g_autofree char *name = g_strdup_printf ("kill-%s-%s", bundled[b], proto->id);
+          g_autofree char *sittings = path_in_tmp (name);
+          g_autofree char *dbname = g_strdup_printf ("%s.db", name);
+          g_autofree char *db = path_in_tmp (dbname);
+          remove_db (db);
+          g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+          g_ptr_array_add (argv, (gpointer) sampler);
+          g_ptr_array_add (argv, abs);
+          g_ptr_array_add (argv, (gpointer) proto->id);
+          g_ptr_array_add (argv, sittings);
+          for (guint r = 0; r < roles->len; r++)
+            g_ptr_array_add (argv, roles->pdata[r]);
+          g_ptr_array_add (argv, NULL);
+          int wait = 0;
+          g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL,
+                                       NULL, NULL, NULL, &wait, NULL));
+          g_assert_true (g_spawn_check_wait_status (wait, NULL));
+
+          g_assert_cmpint (cli (db, NULL, NULL, "init", NULL), ==, 0);
+          for (guint r = 0; r < roles->len; r++)
+            g_assert_cmpint (cli (db, NULL, NULL, "member", "add", roles->pdata[r], "--role",
+                                  roles->pdata[r], "--as", "admin", NULL), ==, 0);
+          g_assert_cmpint (cli (db, NULL, NULL, "case", "open", "K-9", "--as", "admin", NULL), ==, 0);
+          g_autofree char *out = NULL;
+          g_assert_cmpint (cli (db, &out, NULL, "assessment", "open", "K-9", "--kind",
+                                "initial-evaluation", "--instrument", path, "--protocol", proto->id,
+                                "--date", "2026-02-01", "--as", "admin", NULL), ==, 0);
+          g_strstrip (out);
+
+          /* The roles play in the order the sittings were generated for. */
+          g_autoptr (GHashTable) acked = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+          for (guint r = 0; r < roles->len; r++)
+            {
+              g_autofree char *file = g_strdup_printf ("%s/%s.xml", sittings, (char *) roles->pdata[r]);
+              for (guint round = 0; round < 2; round++)
+                {
+                  play_and_kill (db, out, roles->pdata[r], file,
+                                 (gulong) g_rand_int_range (rand, 30000, 400000), acked);
+                  assert_survived (db, out, acked);
+                }
+              g_autofree char *err = NULL;
+              if (cli (db, NULL, &err, "interview", "--assessment", out, "--as", roles->pdata[r],
+                       "--answers", file, NULL) != 0)
+                g_error ("%s: resuming %s failed: %s", name, (char *) roles->pdata[r], err);
+            }
+          assert_survived (db, out, acked);
+          g_test_message ("%s: %u roles, %u acknowledged answers before kills, all kept", name,
+                          roles->len, g_hash_table_size (acked));
+        }
+    }
+  g_rand_free (rand);
 }
 
 static void
@@ -641,6 +753,7 @@ main (int argc, char **argv)
   g_test_add_func ("/store/consensus-and-decision", test_consensus_and_decision);
   g_test_add_func ("/store/concurrency", test_concurrency);
   g_test_add_func ("/store/survives-sigkill", test_sigkill);
+  g_test_add_func ("/store/survives-sigkill/bundled", test_sigkill_bundled);
   g_test_add_func ("/store/bad-answers-keep-saved", test_bad_answers_keep_saved);
   g_test_add_func ("/store/disk-full", test_disk_full);
   int rc = g_test_run ();

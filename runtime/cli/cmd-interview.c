@@ -382,6 +382,9 @@ scripted (CqWalker *w, CqAnswers *answers, const char *name)
           saved++;
           printf ("saved %-26s %s\n", an->item->id, an->value ? an->value : an->text ? "(text)"
                                                     : "(records)");
+          /* The acknowledgement leaves as soon as the answer is durable,
+           * even into a pipe. */
+          fflush (stdout);
         }
     }
   g_autoptr (GArray) p = cq_walker_progress (w);
