@@ -846,7 +846,21 @@ load_item (Loader *L, CqXmlFile *f, xmlNodePtr n, GPtrArray *scope_inferences)
           else if (g_ptr_array_find (raters, r, NULL))
             err_attr (L, f, rb, "roles", (gssize) tk->off, "role '%s' is listed twice", tk->token);
           else
-            g_ptr_array_add (raters, r);
+            {
+              g_ptr_array_add (raters, r);
+              gboolean reads = it->compartment == NULL;
+              for (guint k = 0; !reads && k < r->n_reads; k++)
+                reads = strcmp (r->reads[k], it->compartment->id) == 0;
+              if (!reads)
+                {
+                  CqDiag *d = err_attr (L, f, rb, "roles", (gssize) tk->off,
+                                        "role '%s' rates %s but may not read its compartment '%s'",
+                                        tk->token, what, it->compartment->id);
+                  cq_diag_set_hint (d, "a rater sees what they rate: add '%s' to the reads of role "
+                                    "'%s', or choose raters who may read it (need to know)",
+                                    it->compartment->id, tk->token);
+                }
+            }
         }
       tokens_free (t);
     }
