@@ -389,13 +389,31 @@ static void
 chart (CqDoc *d, const Synth *s)
 {
   /* Dynamic rated items, visible in this profile, across the case's assessments. */
+  /* Up to eight, on one scale: risk items first, then protective factors,
+   * needs and the rest, and only items rated in at least one assessment. */
   g_autoptr (GPtrArray) items = g_ptr_array_new ();
-  for (guint i = 0; i < s->inst->n_items; i++)
-    {
-      const CqItem *it = s->inst->items[i];
-      if (it->dynamic && it->answer.type == CQ_ANSWER_RATING && visible (s, it) && items->len < 8)
+  static const CqItemKind priority[] = { CQ_KIND_RISK, CQ_KIND_PROTECTIVE, CQ_KIND_NEED,
+                                         CQ_KIND_MOTIVATIONAL, CQ_KIND_CONTEXT };
+  const CqScale *on = NULL;
+  for (guint p = 0; p < G_N_ELEMENTS (priority); p++)
+    for (guint i = 0; i < s->inst->n_items && items->len < 8; i++)
+      {
+        const CqItem *it = s->inst->items[i];
+        if (it->kind != priority[p] || !it->dynamic || it->answer.type != CQ_ANSWER_RATING
+            || !visible (s, it) || (on != NULL && it->answer.scale != on))
+          continue;
+        gboolean rated = FALSE;
+        for (guint k = 0; k < s->history->len && !rated; k++)
+          {
+            const CqItem *hit = cq_instrument_item (s->history_by_index->pdata[k], it->id);
+            const CqAnswer *a = hit ? cq_answers_get (s->history_answers->pdata[k], hit) : NULL;
+            rated = a && a->value && cq_scale_level (hit->answer.scale, a->value) != NULL;
+          }
+        if (!rated)
+          continue;
+        on = it->answer.scale;
         g_ptr_array_add (items, (gpointer) it);
-    }
+      }
   guint n = s->history->len;
   if (items->len == 0 || n == 0)
     return;
@@ -583,38 +601,49 @@ render (CqDoc *d, const Synth *s)
       cq_doc_text (d, CQ_DOC_SMALL, 0, jget (s->decision, "statement"));
     }
 
-  /* Domains. */
+  /* Domains: the instrument's synthesis sections first, in their order,
+   * then the rest of the protocol in its order. */
   const CqProtocol *proto = NULL;
   for (guint i = 0; i < I->n_protocols; i++)
     if (strcmp (I->protocols[i]->id, s->a->protocol) == 0)
       proto = I->protocols[i];
-  for (guint m = 0; proto && m < proto->n_modules; m++)
+  g_autoptr (GPtrArray) order = g_ptr_array_new (); /* CqDomain*, each once */
+  for (guint i = 0; proto && i < I->n_sections; i++)
     {
-      const CqModule *mod = proto->modules[m];
-      gboolean any = FALSE;
-      for (guint dd = 0; dd < mod->n_domains; dd++)
-        for (guint k = 0; k < mod->domains[dd]->n_items; k++)
-          {
-            const CqItem *it = mod->domains[dd]->items[k];
-            any |= visible (s, it) && cq_eval_relevant (s->eval, it) && it->kind != CQ_KIND_ACCOUNT;
-          }
-      if (!any)
-        continue;
-      cq_doc_heading (d, 1, cq_text_get (&mod->title, L));
-      for (guint dd = 0; dd < mod->n_domains; dd++)
+      const CqModule *mod = cq_instrument_module (I, I->sections[i]);
+      const CqDomain *dom = mod ? NULL : cq_instrument_domain (I, I->sections[i]);
+      const CqModule *owner = mod ? mod : dom ? dom->module : NULL;
+      gboolean in = FALSE;
+      for (guint m = 0; owner && m < proto->n_modules; m++)
+        in |= proto->modules[m] == owner;
+      for (guint dd = 0; in && dd < (mod ? mod->n_domains : 1); dd++)
         {
-          const CqDomain *dom = mod->domains[dd];
-          gboolean shown = FALSE;
-          for (guint k = 0; k < dom->n_items; k++)
-            {
-              const CqItem *it = dom->items[k];
-              if (!visible (s, it) || !cq_eval_relevant (s->eval, it) || it->kind == CQ_KIND_ACCOUNT)
-                continue;
-              if (!shown)
-                cq_doc_heading (d, 2, cq_text_get (&dom->title, L));
-              shown = TRUE;
-              item_block (d, s, it);
-            }
+          const CqDomain *x = mod ? mod->domains[dd] : dom;
+          if (!g_ptr_array_find (order, x, NULL))
+            g_ptr_array_add (order, (gpointer) x);
+        }
+    }
+  for (guint m = 0; proto && m < proto->n_modules; m++)
+    for (guint dd = 0; dd < proto->modules[m]->n_domains; dd++)
+      if (!g_ptr_array_find (order, proto->modules[m]->domains[dd], NULL))
+        g_ptr_array_add (order, (gpointer) proto->modules[m]->domains[dd]);
+  const CqModule *heading_of = NULL;
+  for (guint k = 0; k < order->len; k++)
+    {
+      const CqDomain *dom = order->pdata[k];
+      gboolean shown = FALSE;
+      for (guint i = 0; i < dom->n_items; i++)
+        {
+          const CqItem *it = dom->items[i];
+          if (!visible (s, it) || !cq_eval_relevant (s->eval, it) || it->kind == CQ_KIND_ACCOUNT)
+            continue;
+          if (heading_of != dom->module)
+            cq_doc_heading (d, 1, cq_text_get (&dom->module->title, L));
+          heading_of = dom->module;
+          if (!shown)
+            cq_doc_heading (d, 2, cq_text_get (&dom->title, L));
+          shown = TRUE;
+          item_block (d, s, it);
         }
     }
 
