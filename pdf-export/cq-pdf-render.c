@@ -189,6 +189,14 @@ gather (Synth *s, const char *id, GError **error)
   s->history = cq_case_assessments (s->store, s->a->case_ref, error);
   if (s->history == NULL)
     return FALSE;
+  /* The trajectory up to this assessment: a synthesis exported later does
+   * not show what came after it. */
+  for (guint i = s->history->len; i-- > 0;)
+    {
+      const CqAssessment *h = s->history->pdata[i];
+      if (strcmp (h->id, s->a->id) != 0 && g_strcmp0 (h->opened, s->a->opened) > 0)
+        g_ptr_array_remove_index (s->history, i);
+    }
   s->history_answers = g_ptr_array_new_with_free_func ((GDestroyNotify) cq_answers_free);
   s->history_by_index = g_ptr_array_new ();
   for (guint i = 0; i < s->history->len; i++)
@@ -478,7 +486,9 @@ chart (CqDoc *d, const Synth *s)
           if (l == NULL || l->insufficient)
             continue;
           double x = x0 + (n > 1 ? w * k / (n - 1) : w / 2);
-          double y = y0 + h - (levels > 1 ? h * l->index / (levels - 1) : h / 2);
+          /* Lines on the same level stay apart by a hair. */
+          double y = y0 + h - (levels > 1 ? h * l->index / (levels - 1) : h / 2)
+                     + 1.6 * ((double) i - (items->len - 1) / 2.0);
           if (started)
             cairo_line_to (cr, x, y);
           else

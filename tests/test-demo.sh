@@ -38,4 +38,14 @@ for marker in $(cat tests/interview/qer-evaluation/restricted-markers.txt); do
   if grep -q "$marker" "$work/partner.txt"; then fail "restricted text $marker in the partner PDF"; fi
 done
 echo "ok 4 - restricted and clinical content reaches the commission, never the partner"
-echo "1..4"
+
+# The placement review six months later draws the trajectory across both
+# assessments; the first synthesis, exported afterwards, shows only its own.
+reviewed="$work/synthesis-K-2026-014-review-commission.pdf"
+"$colloquy" verify "$reviewed" --ca "$work/pki/ca.pem" > /dev/null || fail "colloquy verify of the review"
+pdftotext -enc UTF-8 "$reviewed" - | tr '\n' ' ' > "$work/review.txt"
+grep -q "2026-02-01 initial-evaluation" "$work/review.txt" || fail "the review's trajectory lacks the initial evaluation"
+grep -q "2026-08-01 placement-review" "$work/review.txt" || fail "the review's trajectory lacks the review"
+if grep -q "placement-review" "$work/commission.txt"; then fail "the first synthesis shows a later assessment"; fi
+echo "ok 5 - the review's trajectory joins both assessments; the first synthesis stops at its own"
+echo "1..5"
