@@ -2,7 +2,8 @@
 /* Benchmark: full scoring of an instrument with every item answered, and
  * the relevance update after one answer changes, beside re-evaluating all
  * relevance from scratch (what a form engine without a dependency graph
- * does). Prints medians. */
+ * does). Prints medians; with --json, one JSON line (scripts/bench-peers
+ * reads it). */
 #include <glib.h>
 #include <malloc.h>
 #include <stdio.h>
@@ -44,13 +45,14 @@ int
 main (int argc, char **argv)
 {
   mallopt (M_MXFAST, 0);
-  if (argc != 2)
+  gboolean json = argc == 3 && g_str_equal (argv[1], "--json");
+  if (argc != 2 && !json)
     {
-      fprintf (stderr, "usage: bench-score INSTRUMENT-FOLDER\n");
+      fprintf (stderr, "usage: bench-score [--json] INSTRUMENT-FOLDER\n");
       return 2;
     }
   g_autoptr (CqDiags) diags = cq_diags_new ();
-  g_autoptr (CqInstrument) I = cq_instrument_load (argv[1], diags);
+  g_autoptr (CqInstrument) I = cq_instrument_load (argv[argc - 1], diags);
   if (I == NULL)
     {
       cq_diags_print (diags, stderr, FALSE);
@@ -115,6 +117,13 @@ main (int argc, char **argv)
       incr_runs += n;
     }
   double mf = cq_bench_quantile (full, RUNS, 0.5), mi = cq_bench_quantile (incr, RUNS, 0.5), ma = cq_bench_quantile (all, RUNS, 0.5);
+  if (json)
+    {
+      printf ("{\"items\": %u, \"runs\": %d, \"full\": %.4f, \"change\": %.4f, \"all\": %.4f, "
+              "\"rerun\": %.1f, \"relevant\": %u}\n", I->n_items, RUNS, mf, mi, ma,
+              (double) incr_runs / RUNS, cq_eval_relevant_count (eval));
+      return 0;
+    }
   printf ("%u items, every one answered; %u findings; medians of %d runs\n", I->n_items,
           findings, RUNS);
   printf ("  full scoring (relevance, constraints, script)   %8.3f ms   target < 5 ms: %s\n", mf,
