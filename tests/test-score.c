@@ -99,6 +99,15 @@ test_answers_errors (void)
   g_autofree char *text = diags_text (d);
   g_assert_nonnull (strstr (text, "these answers are for instrument 'other', not 'example'"));
 
+  /* A protocol the instrument does not have. */
+  g_autofree char *proto = write_tmp ("proto.xml",
+    "<answers xmlns=\"urn:colloquy:answers:1\" instrument=\"example\" protocol=\"reveiw\" date=\"2026-03-02\"/>");
+  g_autoptr (CqDiags) pd = cq_diags_new ();
+  g_assert_null (cq_answers_load (proto, example, pd));
+  g_autofree char *ptext = diags_text (pd);
+  g_assert_nonnull (strstr (ptext, "1:72: error: instrument 'example' has no protocol 'reveiw'\n"
+                                   "  hint: its protocols: initial, review"));
+
   /* Garbage gets one clear error. */
   static const char *const garbage[] = { "", "\x89PNG\r\n\x1a\n\x00\x00", "<answers",
                                          "<instrument xmlns=\"urn:colloquy:instrument:1\"/>" };
@@ -340,6 +349,45 @@ test_script_religion (void)
   g_assert_nonnull (strstr (error->message, "cites 'c' in indicator 'x', an item about religious practice"));
 }
 
+/* Answers for one protocol: items of other modules are not relevant, so
+ * nothing reports them missing; expressions and scripts see the protocol. */
+static void
+test_protocol (void)
+{
+  g_autofree char *xml = write_tmp ("review.xml",
+    "<answers xmlns=\"urn:colloquy:answers:1\" instrument=\"example\" protocol=\"review\" "
+    "date=\"2026-03-02\"/>");
+  g_autoptr (CqDiags) d = cq_diags_new ();
+  g_autoptr (CqAnswers) a = cq_answers_load (xml, example, d);
+  g_assert_nonnull (a);
+  g_assert_cmpstr (cq_answers_protocol (a), ==, "review");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CqEval) e = cq_eval_new (example, a, &error);
+  g_assert_no_error (error);
+  g_assert_false (cq_eval_relevant (e, cq_instrument_item (example, "case.gender")));
+  g_assert_false (cq_eval_relevant (e, cq_instrument_item (example, "lc.timeline")));
+  g_assert_true (cq_eval_relevant (e, cq_instrument_item (example, "net.isolation")));
+  g_autoptr (CqScoreResult) r = cq_score_run (example, a, "en", &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < r->findings->len; i++)
+    {
+      const CqFinding *f = r->findings->pdata[i];
+      g_assert_false (f->item && (g_str_has_prefix (f->item, "case.") || g_str_has_prefix (f->item, "lc.")
+                                  || g_str_has_prefix (f->item, "rel.")));
+    }
+
+  g_autoptr (CqInstrument) inst = instrument_with_script ("protocol",
+    "return { indicators = {}, findings = { { kind = 'walked', message = tostring(protocol) } } }\n");
+  g_autoptr (CqAnswers) b = cq_answers_new (inst, "2026-03-02");
+  g_autoptr (CqScoreResult) none = cq_score_run (inst, b, "en", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (((CqFinding *) none->findings->pdata[0])->message, ==, "nil");
+  cq_answers_set_protocol (b, "main");
+  g_autoptr (CqScoreResult) main_ = cq_score_run (inst, b, "en", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (((CqFinding *) main_->findings->pdata[0])->message, ==, "main");
+}
+
 static void
 test_determinism (void)
 {
@@ -438,6 +486,7 @@ main (int argc, char **argv)
   g_test_add_func ("/score/script/containment", test_script_containment);
   g_test_add_func ("/score/script/result", test_script_result);
   g_test_add_func ("/score/script/religion", test_script_religion);
+  g_test_add_func ("/score/protocol", test_protocol);
   g_test_add_func ("/score/determinism", test_determinism);
   g_test_add_func ("/score/testcases", test_testcases);
   int rc = g_test_run ();

@@ -697,6 +697,18 @@ test_bad_answers_keep_saved (void)
   g_assert_true (cq_store_current (s, "K-1-1", "answer", "case.gender", "cy", &seq, NULL, &error));
   g_assert_cmpint (seq, >, 0);
 
+  /* Answers given on another protocol than the assessment walks. */
+  g_autofree char *other = path_in_tmp ("other-protocol.xml");
+  g_assert_true (g_file_set_contents (other,
+    "<answers xmlns=\"urn:colloquy:answers:1\" instrument=\"example\" protocol=\"review\" "
+    "date=\"2026-02-02\">\n  <answer item=\"pf.family-support\" value=\"absent\"/>\n</answers>\n",
+    -1, NULL));
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (cli (db, NULL, &err, "interview", "--assessment", "K-1-1", "--as", "cy",
+                        "--answers", other, NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "holds answers for protocol 'review', but assessment K-1-1 walks "
+                                 "protocol 'initial'; nothing was saved"));
+
   /* Binary garbage on standard input: one clear error, nothing saved. */
   g_autofree char *junk = path_in_tmp ("junk.xml");
   g_assert_true (g_file_set_contents (junk, "\x89PNG\r\n\x1a\n\xff\xfe", 10, NULL));

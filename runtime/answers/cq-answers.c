@@ -14,6 +14,7 @@ struct _CqAnswers {
   const CqInstrument *instrument;
   char *date;
   char *formulation;
+  char *protocol;
   CqAnswer **slots; /* by item index; owned copies */
   guint count;
 };
@@ -71,12 +72,21 @@ cq_answers_free (CqAnswers *a)
   g_free (a->slots);
   g_free (a->date);
   g_free (a->formulation);
+  g_free (a->protocol);
   g_free (a);
 }
 
 const CqInstrument *cq_answers_instrument (const CqAnswers *a) { return a->instrument; }
 const char *cq_answers_date (const CqAnswers *a) { return a->date; }
 const char *cq_answers_formulation (const CqAnswers *a) { return a->formulation; }
+const char *cq_answers_protocol (const CqAnswers *a) { return a->protocol; }
+
+void
+cq_answers_set_protocol (CqAnswers *a, const char *protocol)
+{
+  g_free (a->protocol);
+  a->protocol = g_strdup (protocol);
+}
 guint cq_answers_count (const CqAnswers *a) { return a->count; }
 
 void
@@ -519,7 +529,26 @@ cq_answers_from_xml (CqXmlFile *f, void *node, const CqInstrument *I, CqDiags *d
       cq_diag_set_hint (d, "name the instrument the answers were given on");
       return NULL;
     }
+  const char *protocol = cq_xml_attr (root, "protocol");
+  if (protocol != NULL)
+    {
+      gboolean known = FALSE;
+      g_autoptr (GString) ids = g_string_new (NULL);
+      for (guint i = 0; i < I->n_protocols; i++)
+        {
+          known |= strcmp (I->protocols[i]->id, protocol) == 0;
+          g_string_append_printf (ids, "%s%s", i ? ", " : "", I->protocols[i]->id);
+        }
+      if (!known)
+        {
+          CqDiag *d = err_at (diags, f, root, "protocol", "instrument '%s' has no protocol '%s'",
+                              I->id, protocol);
+          cq_diag_set_hint (d, "its protocols: %s", ids->str);
+          return NULL;
+        }
+    }
   CqAnswers *answers = cq_answers_new (I, date);
+  cq_answers_set_protocol (answers, protocol);
   g_autoptr (GString) scratch = g_string_new (NULL);
   g_autofree int *first_line = g_new0 (int, MAX (1u, I->n_items));
 

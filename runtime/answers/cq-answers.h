@@ -71,6 +71,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (CqAnswers, cq_answers_free)
 const CqInstrument *cq_answers_instrument (const CqAnswers *answers);
 const char *cq_answers_date (const CqAnswers *answers);
 const char *cq_answers_formulation (const CqAnswers *answers);
+/* The protocol walked (an id of the instrument), or NULL: every module.
+ * Items of modules outside it are never relevant. Set it before building an
+ * evaluator on the answers. */
+const char *cq_answers_protocol (const CqAnswers *answers);
+void cq_answers_set_protocol (CqAnswers *answers, const char *protocol);
 void cq_answers_set_formulation (CqAnswers *answers, const char *text);
 
 /* A blank answer for item, to fill in and put. Strings are copied by put. */

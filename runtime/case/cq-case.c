@@ -682,6 +682,7 @@ cq_assessment_answers (CqStore *s, const CqAssessment *a, const CqInstrument *in
                        const char *rater, GHashTable *seqs, GError **error)
 {
   CqAnswers *answers = cq_answers_new (inst, a->opened);
+  cq_answers_set_protocol (answers, a->protocol);
   g_autofree gboolean *consensus = rater ? NULL : g_new0 (gboolean, MAX (1u, inst->n_items));
   AnswerScan sc = { inst, answers, seqs, consensus };
   CqEventFilter f = { .kind = "answer", .assessment = a->id, .rater = rater };

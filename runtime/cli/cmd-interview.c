@@ -474,5 +474,13 @@ cq_cmd_interview (int argc, char **argv)
       fprintf (stderr, "colloquy interview: nothing was saved from %s\n", name);
       return CQ_EXIT_FAILURE;
     }
+  const char *walked = cq_walker_assessment (w)->protocol;
+  if (cq_answers_protocol (answers) != NULL && g_strcmp0 (cq_answers_protocol (answers), walked) != 0)
+    {
+      fprintf (stderr, "colloquy interview: %s holds answers for protocol '%s', but assessment %s "
+                       "walks protocol '%s'; nothing was saved\n", name,
+               cq_answers_protocol (answers), cq_walker_assessment (w)->id, walked);
+      return CQ_EXIT_FAILURE;
+    }
   return scripted (w, answers, name);
 }

@@ -25,7 +25,7 @@ cq_access_name (CqAccess access)
 
 const char *const cq_expr_globals[] = {
   "value", "presence", "relevance", "answered", "selected", "count", "at_least",
-  "today", "days_between",
+  "today", "days_between", "protocol",
   "math", "string", "table", "utf8",
   "tostring", "tonumber", "type", "ipairs", "pairs", "select",
   NULL,

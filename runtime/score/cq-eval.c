@@ -29,6 +29,7 @@ struct _CqEval {
   GArray **readers;     /* per item: indices of nodes that read it */
   GArray **scopes;      /* per item: indices of nodes that govern it */
   gboolean *relevant;   /* per item */
+  gboolean *outside;    /* per item: its module is not in the answers' protocol */
   gboolean *dirty;      /* per node */
   GArray **constraints; /* per item: function keys, in order */
   GPtrArray *problems;
@@ -249,6 +250,15 @@ cq_eval_register (CqEval *e, CqSandbox *sb)
   };
   for (const luaL_Reg *r = fns; r->name; r++)
     cq_sandbox_register (sb, r->name, r->func, e);
+  /* The protocol walked, or nil. */
+  lua_State *L = cq_sandbox_state (sb);
+  lua_rawgeti (L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
+  if (cq_answers_protocol (e->answers) != NULL)
+    lua_pushstring (L, cq_answers_protocol (e->answers));
+  else
+    lua_pushnil (L);
+  lua_setfield (L, -2, "protocol");
+  lua_pop (L, 1);
 }
 
 /* Evaluation =============================================================== */
@@ -332,6 +342,8 @@ node_eval (CqEval *e, Node *n)
 static gboolean
 item_relevance (CqEval *e, guint item)
 {
+  if (e->outside[item])
+    return FALSE;
   GArray *scopes = e->scopes[item];
   for (guint k = 0; scopes != NULL && k < scopes->len; k++)
     if (!e->nodes[g_array_index (scopes, guint, k)].value)
@@ -478,8 +490,19 @@ cq_eval_new (const CqInstrument *I, const CqAnswers *answers, GError **error)
   e->scopes = g_new0 (GArray *, n_items);
   e->constraints = g_new0 (GArray *, n_items);
   e->relevant = g_new (gboolean, n_items);
+  e->outside = g_new0 (gboolean, n_items);
+  const char *protocol = cq_answers_protocol (answers);
+  for (guint p = 0; protocol != NULL && p < I->n_protocols; p++)
+    if (strcmp (I->protocols[p]->id, protocol) == 0)
+      for (guint i = 0; i < I->n_items; i++)
+        {
+          gboolean in = FALSE;
+          for (guint m = 0; m < I->protocols[p]->n_modules; m++)
+            in |= I->protocols[p]->modules[m] == I->items[i]->domain->module;
+          e->outside[i] = !in;
+        }
   for (guint i = 0; i < n_items; i++)
-    e->relevant[i] = TRUE;
+    e->relevant[i] = !e->outside[i];
   cq_eval_register (e, e->sb);
   lua_State *L = cq_sandbox_state (e->sb);
   lua_newtable (L);
@@ -634,6 +657,7 @@ cq_eval_free (CqEval *e)
   g_free (e->scopes);
   g_free (e->constraints);
   g_free (e->relevant);
+  g_free (e->outside);
   g_free (e->dirty);
   g_free (e->nodes);
   g_ptr_array_unref (e->problems);
