@@ -21,7 +21,8 @@ static const CqCommand commands[] = {
   { "preview", "PATH -o FILE", "a printable blank interview guide for an instrument",
     cq_cmd_preview },
   { "init", "--db FILE", "create a case database", cq_cmd_init },
-  { "member", "add ID --role ROLE | list", "the team and their roles", cq_cmd_member },
+  { "member", "add ID --role ROLE | list | password ID", "the team, their roles and passwords",
+    cq_cmd_member },
   { "case", "open REF | history REF", "cases, and the trajectory of their dynamic items",
     cq_cmd_case },
   { "assessment", "open CASE | status ID | ...", "assessments: open, status per module and rater, "
