@@ -374,18 +374,25 @@ cq_team_set_disabled (CqStore *s, const char *actor, const char *id, gboolean di
 }
 
 char *
-cq_team_role_label (CqStore *s, const char *role, const char *lang)
+cq_team_label (CqStore *s, const char *what, const char *id, const char *lang)
 {
   g_autoptr (JsonParser) keep = NULL;
   JsonObject *d = deployment (s, &keep);
-  JsonObject *roles = d && json_object_has_member (d, "roles") ? json_object_get_object_member (d, "roles") : NULL;
-  if (roles != NULL && role != NULL && json_object_has_member (roles, role))
+  JsonObject *all = d && json_object_has_member (d, what) ? json_object_get_object_member (d, what) : NULL;
+  if (all != NULL && id != NULL && json_object_has_member (all, id))
     {
-      const char *label = get (json_object_get_object_member (roles, role), lang);
-      if (label != NULL)
-        return g_strdup (label);
+      JsonNode *n = json_object_get_member (all, id);
+      if (JSON_NODE_HOLDS_OBJECT (n) && get (json_node_get_object (n), lang) != NULL)
+        return g_strdup (get (json_node_get_object (n), lang));
+      /* Placements: "French|English". */
+      if (JSON_NODE_HOLDS_VALUE (n) && json_node_get_string (n) != NULL)
+        {
+          g_auto (GStrv) parts = g_strsplit (json_node_get_string (n), "|", 2);
+          if (parts[0] != NULL)
+            return g_strdup (parts[1] != NULL && g_strcmp0 (lang, "en") == 0 ? parts[1] : parts[0]);
+        }
     }
-  return g_strdup (role ? role : "");
+  return g_strdup (id ? id : "");
 }
 
 CqMember *

@@ -54,8 +54,9 @@ GPtrArray *cq_team_members (CqStore *s, GError **error); /* CqMember* */
 gboolean cq_team_set_disabled (CqStore *s, const char *actor, const char *id, gboolean disabled,
                                GError **error);
 gboolean cq_team_may (CqStore *s, const char *role, const char *capability);
-/* A role's label in lang (fr or en), from the deployment; the id if none. */
-char *cq_team_role_label (CqStore *s, const char *role, const char *lang);
+/* The label in lang (fr or en) of a deployment's role or placement (what:
+ * "roles" or "placements"); the id itself when there is none. */
+char *cq_team_label (CqStore *s, const char *what, const char *id, const char *lang);
 /* The deployment's judgment levels, dimensions and placements. */
 char **cq_team_list (CqStore *s, const char *what);
 

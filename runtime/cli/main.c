@@ -37,6 +37,8 @@ static const CqCommand commands[] = {
   { "export", "ASSESSMENT --profile P -o FILE", "the evaluation synthesis as PDF", cq_cmd_export },
   { "sign", "FILE --identity P12", "sign a synthesis (PAdES, incremental)", cq_cmd_sign },
   { "verify", "FILE [--ca CA]", "check a synthesis's signatures and its origin", cq_cmd_verify },
+  { "serve", "--db FILE [--listen HOST:PORT]", "the web interface for the team's browsers",
+    cq_cmd_serve },
   { "pki", "create --dir DIR ...", "a throwaway test CA and identities, for demos", cq_cmd_pki },
 };
 
