@@ -11,7 +11,7 @@ static gboolean
 quit (gpointer loop)
 {
   g_main_loop_quit (loop);
-  return G_SOURCE_REMOVE;
+  return G_SOURCE_CONTINUE; /* removed below */
 }
 
 /* "HOST:PORT" or "[V6]:PORT". */
@@ -86,13 +86,13 @@ cq_cmd_serve (int argc, char **argv)
       fprintf (stderr, "colloquy serve: %s\n", error->message);
       return CQ_EXIT_FAILURE;
     }
+  g_autoptr (GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  guint a = g_unix_signal_add (SIGINT, quit, loop), b = g_unix_signal_add (SIGTERM, quit, loop);
   const char *shown = host ? host : "127.0.0.1";
   gboolean v6 = strchr (shown, ':') != NULL;
   printf ("colloquy serve: listening on %s://%s%s%s:%u/ (Ctrl-C stops)\n", cert ? "https" : "http",
           v6 ? "[" : "", shown, v6 ? "]" : "", cq_web_server_port (srv));
   fflush (stdout);
-  g_autoptr (GMainLoop) loop = g_main_loop_new (NULL, FALSE);
-  guint a = g_unix_signal_add (SIGINT, quit, loop), b = g_unix_signal_add (SIGTERM, quit, loop);
   g_main_loop_run (loop);
   g_source_remove (a);
   g_source_remove (b);

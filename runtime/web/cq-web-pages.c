@@ -876,12 +876,12 @@ cq_web_item_post (CqWebRequest *r)
       g_mutex_unlock (&srv->lock);
       return;
     }
+  g_autoptr (GError) error = NULL;
   CqWalker *w = walker_of (r, &c);
   const CqItem *it = w ? walk_to (r, w) : NULL;
   if (it == NULL)
     goto out;
   const char *action = cq_web_field (r, "action");
-  g_autoptr (GError) error = NULL;
   if (g_strcmp0 (action, "back") == 0)
     {
       if (!cq_walker_back (w))
