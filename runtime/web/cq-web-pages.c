@@ -557,7 +557,7 @@ radio_scale (CqWebRequest *r, GString *m, const CqItem *it, const CqScale *s, co
                       "value=\"%s\"%s%s><label for=\"%s-%s\"><span class=\"level\">%s</span>",
                       l->insufficient ? " insufficient" : "", multiple ? "checkbox" : "radio",
                       name, l->id, name, l->id, on ? " checked" : "",
-                      l->insufficient ? " data-insufficient=\"1\"" : "", name, l->id,
+                      l->insufficient ? " data-insufficient=1" : "", name, l->id,
                       cq_text_get (&l->label, r->lang));
       if (g != NULL)
         cq_html_printf (m, " <span class=\"guidance\">%s</span>", g);
@@ -628,10 +628,16 @@ evidence_rows (CqWebRequest *r, GString *m, const CqItem *it, const CqAnswer *an
   cq_html_printf (m, "<section class=\"evidence\" aria-labelledby=\"ev-h\"><h2 id=\"ev-h\">%s</h2>\n",
                   T (r, "Éléments de preuve", "Evidence"));
   if (it->evidence_min > 0)
-    cq_html_printf (m, "<p class=\"hint\">%s %u, %s %u.</p>\n",
-                    T (r, "Au moins", "At least"), it->evidence_min,
-                    T (r, "de sources indépendantes au nombre de", "from independent sources numbering"),
-                    it->evidence_min_sources);
+    {
+      g_autofree char *need
+        = strcmp (r->lang, "en") == 0
+          ? g_strdup_printf ("At least %u entr%s, from %u independent source%s.", it->evidence_min,
+                             it->evidence_min == 1 ? "y" : "ies", it->evidence_min_sources,
+                             it->evidence_min_sources == 1 ? "" : "s")
+          : g_strdup_printf ("Au moins %u élément(s), de %u source(s) indépendante(s).",
+                             it->evidence_min, it->evidence_min_sources);
+      cq_html_printf (m, "<p class=\"hint\">%s</p>\n", need);
+    }
   if (it->evidence_note.n > 0)
     cq_html_printf (m, "<p class=\"hint\">%s</p>\n", cq_text_get (&it->evidence_note, r->lang));
   const char *dir_v[] = { "supports", "contradicts", NULL };
@@ -700,7 +706,23 @@ records_rows (CqWebRequest *r, GString *m, const CqItem *it, const CqAnswer *an,
           g_autofree char *id = g_strdup_printf ("r%u-%s", i, spec->fields[k]->id);
           g_autofree char *label = g_strdup_printf ("%s%s", cq_text_get (&spec->fields[k]->label, r->lang),
                                                     spec->fields[k]->required ? "" : T (r, " (facultatif)", " (optional)"));
-          input (m, id, label, NULL, record_value (rec, spec->fields[k]->id));
+          const CqAnswerSpec *fs = &spec->fields[k]->answer;
+          const char *v = record_value (rec, spec->fields[k]->id);
+          if (fs->type == CQ_ANSWER_CHOICE && !fs->multiple && fs->scale)
+            {
+              cq_html_printf (m, "<p class=\"field\"><label for=\"%s\">%s</label><select id=\"%s\" name=\"%s\">"
+                              "<option value=\"\">—</option>", id, label, id, id);
+              for (guint o = 0; o < fs->scale->n_levels; o++)
+                cq_html_printf (m, "<option value=\"%s\"%s>%s</option>", fs->scale->levels[o]->id,
+                                g_strcmp0 (v, fs->scale->levels[o]->id) == 0 ? " selected" : "",
+                                cq_text_get (&fs->scale->levels[o]->label, r->lang));
+              g_string_append (m, "</select></p>\n");
+            }
+          else
+            input (m, id, label, fs->type == CQ_ANSWER_DATE ? (fs->precision == CQ_DATE_YEAR ? "AAAA / YYYY"
+                                                             : fs->precision == CQ_DATE_MONTH ? "AAAA-MM / YYYY-MM"
+                                                             : "AAAA-MM-JJ / YYYY-MM-DD")
+                   : fs->type == CQ_ANSWER_NUMBER ? T (r, "un nombre", "a number") : NULL, v);
         }
       g_string_append (m, "</div></fieldset>\n");
     }
@@ -746,7 +768,7 @@ item_page (CqWebRequest *r, const CqWebCase *c, CqWalker *w, const CqItem *it,
       g_string_append (m, "</ul></section>\n");
     }
   cq_html_printf (m, "<form method=\"post\" action=\"/a/%s/item/%s\" class=\"answer\"%s>\n", c->a->id,
-                  it->id, problem ? " aria-describedby=\"problem\"" : "");
+                  it->id, problem ? " aria-describedby=problem" : "");
   cq_web_csrf_field (r, m);
   const CqAnswerSpec *spec = &it->answer;
   switch (spec->type)
@@ -792,13 +814,17 @@ item_page (CqWebRequest *r, const CqWebCase *c, CqWalker *w, const CqItem *it,
                  "Required if the answer changes; the earlier one is kept."), cq_web_field (r, "reason"), 2);
   cq_html_printf (m, "<div class=\"buttons\"><button type=\"submit\" class=\"primary\" name=\"action\" "
                   "value=\"save\">%s</button>\n", T (r, "Enregistrer et continuer", "Save and continue"));
-  cq_html_printf (m, "<button type=\"submit\" name=\"action\" value=\"skip\">%s</button>\n",
-                  spec->type == CQ_ANSWER_RATING
-                  ? T (r, "Passer (information insuffisante si « ce qui manque » est rempli)",
-                       "Skip (insufficient information if “what is missing” is filled in)")
-                  : T (r, "Passer pour l’instant", "Skip for now"));
+  cq_html_printf (m, "<button type=\"submit\" name=\"action\" value=\"skip\" aria-describedby=\"skip-hint\">%s</button>\n",
+                  T (r, "Passer", "Skip"));
   cq_html_printf (m, "<button type=\"submit\" name=\"action\" value=\"back\">%s</button></div>\n",
                   T (r, "Item précédent", "Previous item"));
+  cq_html_printf (m, "<p class=\"hint\" id=\"skip-hint\">%s</p>\n",
+                  spec->type == CQ_ANSWER_RATING
+                  ? T (r, "Passer : si « ce qui manque » est rempli, l’item est enregistré comme "
+                          "« information insuffisante » ; sinon il reste à faire.",
+                       "Skip: with “what is missing” filled in, the item is saved as “insufficient "
+                       "information”; otherwise it stays to do.")
+                  : T (r, "Passer : l’item reste à faire.", "Skip: the item stays to do."));
   g_string_append (m, "</form>\n");
   progress_html (r, w, m);
   cq_web_page (r, status, cq_text_get (&it->label, L), cr->str, m);

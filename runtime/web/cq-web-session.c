@@ -113,7 +113,7 @@ login_form (CqWebRequest *r, guint status, const char *problem, const char *memb
   if (problem != NULL)
     cq_html_printf (m, "<p class=\"problem\" role=\"alert\" id=\"login-problem\">%s</p>\n", problem);
   cq_html_printf (m, "<form method=\"post\" action=\"/login\" class=\"login\"%s>\n",
-                  problem ? " aria-describedby=\"login-problem\"" : "");
+                  problem ? " aria-describedby=login-problem" : "");
   cq_html_printf (m, "<input type=\"hidden\" name=\"csrf\" value=\"%s\">\n", token);
   if (next != NULL && next[0] == '/' && next[1] != '/' && strlen (next) < 512)
     cq_html_printf (m, "<input type=\"hidden\" name=\"next\" value=\"%s\">\n", next);

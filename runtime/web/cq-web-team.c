@@ -165,10 +165,11 @@ consensus_page (CqWebRequest *r, const CqWebCase *c, guint status, const char *p
           if (!rated || (only && !dis))
             continue;
           g_ptr_array_add (shown, (gpointer) it);
-          cq_html_printf (m, "<tr%s><th scope=\"row\"><a href=\"#c-%s\">%s</a>%s</th>",
-                          dis ? " class=\"differ\"" : "", it->id, cq_text_get (&it->label, L),
-                          dis ? T (r, " <span class=\"tag\">désaccord</span>",
-                                   " <span class=\"tag\">disagreement</span>") : "");
+          cq_html_printf (m, "<tr%s><th scope=\"row\"><a href=\"#c-%s\">%s</a> <span class=\"id\">%s</span>",
+                          dis ? " class=differ" : "", it->id, cq_text_get (&it->label, L), it->id);
+          if (dis)
+            cq_html_printf (m, " <span class=\"tag\">%s</span>", T (r, "désaccord", "disagreement"));
+          g_string_append (m, "</th>");
           for (guint x = 0; x < rs.answers->len; x++)
             {
               const CqAnswer *an = cq_answers_get (rs.answers->pdata[x], it);
