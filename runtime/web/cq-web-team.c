@@ -213,9 +213,9 @@ consensus_page (CqWebRequest *r, const CqWebCase *c, guint status, const char *p
               guint sup = 0;
               for (guint e = 0; e < an->n_evidence; e++)
                 sup += an->evidence[e].supports;
-              cq_html_printf (m, "<p class=\"hint\">%u %s, %u %s</p>", sup,
-                              T (r, "élément(s) pour", "entries for"), an->n_evidence - sup,
-                              T (r, "contre", "against"));
+              cq_html_printf (m, "<p class=\"hint\">%s %u %s, %u %s</p>",
+                              T (r, "Éléments de preuve :", "Evidence:"), sup, T (r, "pour", "for"),
+                              an->n_evidence - sup, T (r, "contre", "against"));
             }
           g_string_append (m, "</div>");
         }
