@@ -11,6 +11,7 @@
 
 #include "cq-account.h"
 #include "cq-case.h"
+#include "cq-util.h"
 #include "cq-web.h"
 
 #define PASSWORD "a long fictional passphrase"
@@ -589,6 +590,51 @@ test_disable (void)
   g_assert_cmpuint (login_as (port, "cy", "another fictional passphrase", NULL, NULL), ==, 303);
 }
 
+/* HTTPS with --tls-cert/--tls-key ================================================ */
+
+static void
+test_tls (void)
+{
+  g_autofree char *curl = g_find_program_in_path ("curl");
+  g_autofree char *openssl = g_find_program_in_path ("openssl");
+  if (curl == NULL || openssl == NULL)
+    {
+      g_test_skip ("curl or openssl missing (scripts/setup installs them)");
+      return;
+    }
+  g_autofree char *cert = g_build_filename (tmp, "cert.pem", NULL);
+  g_autofree char *key = g_build_filename (tmp, "key.pem", NULL);
+  const char *gen[] = { openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                        "-nodes", "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=localhost", NULL };
+  int st = 0;
+  g_autoptr (GError) error = NULL;
+  g_assert_true (g_spawn_sync (NULL, (char **) gen, NULL, G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                               NULL, NULL, NULL, NULL, &st, &error));
+  g_assert_true (WIFEXITED (st) && WEXITSTATUS (st) == 0);
+  CqWebConfig cfg = { .db_path = db, .log = log_file, .tls_cert = cert, .tls_key = key };
+  g_autoptr (CqWebServer) tls = cq_web_server_new (&cfg, &error);
+  g_assert_no_error (error);
+  g_autofree char *url = g_strdup_printf ("https://127.0.0.1:%u/login", cq_web_server_port (tls));
+  const char *get[] = { curl, "--noproxy", "*", "-sk", "-D", "-", "-o", "/dev/null", url, NULL };
+  g_autofree char *head = NULL;
+  g_assert_true (g_spawn_sync (NULL, (char **) get, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &head,
+                               NULL, &st, &error));
+  g_assert_true (g_str_has_prefix (head, "HTTP/1.1 200"));
+  g_assert_nonnull (strstr (head, "Strict-Transport-Security: max-age="));
+  g_assert_nonnull (strstr (head, "; SameSite=Strict; Secure"));
+  /* Plain HTTP to the TLS port gets nothing. */
+  g_autofree char *plain = g_strdup_printf ("http://127.0.0.1:%u/login", cq_web_server_port (tls));
+  const char *bad[] = { curl, "--noproxy", "*", "-s", "-m", "5", "-o", "/dev/null", "-w", "%{http_code}", plain, NULL };
+  g_autofree char *code = NULL;
+  g_assert_true (g_spawn_sync (NULL, (char **) bad, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &code,
+                               NULL, &st, &error));
+  g_assert_cmpstr (code, ==, "000");
+  /* Only one of the two is a usage error. */
+  CqWebConfig half = { .db_path = db, .log = log_file, .tls_cert = cert };
+  g_assert_null (cq_web_server_new (&half, &error));
+  g_assert_error (error, CQ_ERROR, CQ_ERROR_INVALID);
+}
+
 /* colloquy serve itself ========================================================= */
 
 static void
@@ -656,6 +702,7 @@ main (int argc, char **argv)
   g_test_add_func ("/web/limits", test_limits);
   g_test_add_func ("/web/walk-audit-and-log", test_walk_and_audit);
   g_test_add_func ("/web/disable-and-add", test_disable);
+  g_test_add_func ("/web/tls", test_tls);
   g_test_add_func ("/web/serve-command", test_serve_command);
   int status = g_test_run ();
 
