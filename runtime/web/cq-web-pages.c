@@ -683,7 +683,7 @@ evidence_rows (CqWebRequest *r, GString *m, const CqItem *it, const CqAnswer *an
       g_string_append (m, "</div><div class=\"row\">");
       input (m, or, T (r, "Origine (document, personne, séance)", "Origin (document, person, sitting)"),
              NULL, e ? e->origin : NULL);
-      input (m, da, T (r, "Date de l’information", "Date of the information"), "AAAA-MM-JJ / YYYY-MM-DD",
+      input (m, da, T (r, "Date de l’information", "Date of the information"), T (r, "AAAA-MM-JJ", "YYYY-MM-DD"),
              e ? e->date : NULL);
       g_string_append (m, "</div></fieldset>\n");
     }
@@ -719,9 +719,9 @@ records_rows (CqWebRequest *r, GString *m, const CqItem *it, const CqAnswer *an,
               g_string_append (m, "</select></p>\n");
             }
           else
-            input (m, id, label, fs->type == CQ_ANSWER_DATE ? (fs->precision == CQ_DATE_YEAR ? "AAAA / YYYY"
-                                                             : fs->precision == CQ_DATE_MONTH ? "AAAA-MM / YYYY-MM"
-                                                             : "AAAA-MM-JJ / YYYY-MM-DD")
+            input (m, id, label, fs->type == CQ_ANSWER_DATE ? (fs->precision == CQ_DATE_YEAR ? T (r, "AAAA", "YYYY")
+                                                             : fs->precision == CQ_DATE_MONTH ? T (r, "AAAA-MM", "YYYY-MM")
+                                                             : T (r, "AAAA-MM-JJ", "YYYY-MM-DD"))
                    : fs->type == CQ_ANSWER_NUMBER ? T (r, "un nombre", "a number") : NULL, v);
         }
       g_string_append (m, "</div></fieldset>\n");
@@ -798,8 +798,8 @@ item_page (CqWebRequest *r, const CqWebCase *c, CqWalker *w, const CqItem *it,
       break;
     case CQ_ANSWER_DATE:
       input (m, "value", T (r, "Réponse (date)", "Answer (a date)"),
-             spec->precision == CQ_DATE_YEAR ? "AAAA / YYYY" : spec->precision == CQ_DATE_MONTH
-             ? "AAAA-MM / YYYY-MM" : "AAAA-MM-JJ / YYYY-MM-DD", shown ? shown->value : NULL);
+             spec->precision == CQ_DATE_YEAR ? T (r, "AAAA", "YYYY") : spec->precision == CQ_DATE_MONTH
+             ? T (r, "AAAA-MM", "YYYY-MM") : T (r, "AAAA-MM-JJ", "YYYY-MM-DD"), shown ? shown->value : NULL);
       break;
     case CQ_ANSWER_RECORDS:
       records_rows (r, m, it, shown, MAX (rows, (shown ? shown->n_records : 0) + 1));

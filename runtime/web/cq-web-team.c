@@ -395,13 +395,13 @@ decision_page (CqWebRequest *r, const CqWebCase *c, guint status, const char *pr
                     keys[i], T (r, fr[i - 4], en[i - 4]), keys[i], keys[i], i == 5 ? " required" : "",
                     cur[i] ? cur[i] : "");
   cq_html_printf (m, "<div class=\"row\"><p class=\"field\"><label for=\"valid_until\">%s</label>"
-                  "<span class=\"hint\" id=\"vu-hint\">AAAA-MM-JJ / YYYY-MM-DD</span>"
+                  "<span class=\"hint\" id=\"vu-hint\">%s</span>"
                   "<input id=\"valid_until\" name=\"valid_until\" value=\"%s\" required aria-describedby=\"vu-hint\"></p>\n",
-                  T (r, "Valable jusqu’au", "Valid until"), cur[7] ? cur[7] : "");
+                  T (r, "Valable jusqu’au", "Valid until"), T (r, "AAAA-MM-JJ", "YYYY-MM-DD"), cur[7] ? cur[7] : "");
   cq_html_printf (m, "<p class=\"field\"><label for=\"next_review\">%s</label>"
-                  "<span class=\"hint\" id=\"nr-hint\">AAAA-MM-JJ / YYYY-MM-DD</span>"
+                  "<span class=\"hint\" id=\"nr-hint\">%s</span>"
                   "<input id=\"next_review\" name=\"next_review\" value=\"%s\" required aria-describedby=\"nr-hint\"></p></div>\n",
-                  T (r, "Prochain réexamen", "Next review"), cur[8] ? cur[8] : "");
+                  T (r, "Prochain réexamen", "Next review"), T (r, "AAAA-MM-JJ", "YYYY-MM-DD"), cur[8] ? cur[8] : "");
   if (seq > 0)
     cq_html_printf (m, "<p class=\"field\"><label for=\"reason\">%s</label><input id=\"reason\" name=\"reason\"></p>\n",
                     T (r, "Pourquoi la décision est remplacée", "Why the decision is replaced"));
