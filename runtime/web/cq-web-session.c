@@ -117,11 +117,11 @@ login_form (CqWebRequest *r, guint status, const char *problem, const char *memb
   cq_html_printf (m, "<input type=\"hidden\" name=\"csrf\" value=\"%s\">\n", token);
   if (next != NULL && next[0] == '/' && next[1] != '/' && strlen (next) < 512)
     cq_html_printf (m, "<input type=\"hidden\" name=\"next\" value=\"%s\">\n", next);
-  cq_html_printf (m, "<p><label for=\"member\">%s</label>\n"
+  cq_html_printf (m, "<p class=\"field\"><label for=\"member\">%s</label>\n"
                   "<input id=\"member\" name=\"member\" autocomplete=\"username\" required "
                   "maxlength=\"64\" autofocus value=\"%s\"></p>\n",
                   T (r, "Identifiant", "Member id"), member ? member : "");
-  cq_html_printf (m, "<p><label for=\"password\">%s</label>\n"
+  cq_html_printf (m, "<p class=\"field\"><label for=\"password\">%s</label>\n"
                   "<input id=\"password\" name=\"password\" type=\"password\" "
                   "autocomplete=\"current-password\" required maxlength=\"256\"></p>\n",
                   T (r, "Mot de passe", "Password"));
