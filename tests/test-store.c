@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "cq-account.h"
 #include "cq-case.h"
 #include "cq-store.h"
 #include "cq-walker.h"
@@ -309,6 +310,7 @@ test_migration (void)
   g_assert_cmpint (play (db, "ana", "psychologist"), ==, 0);
   /* Turn it into what schema 1 wrote: no rater column. */
   tamper (db, "DROP INDEX event_by_rater; DROP INDEX event_by_kind; DROP TRIGGER event_append_only_update;"
+              "DROP TABLE credential;"
               "ALTER TABLE event DROP COLUMN rater;"
               "CREATE TRIGGER event_append_only_update BEFORE UPDATE ON event "
               "BEGIN SELECT RAISE (ABORT, 'events are append-only'); END;"
@@ -323,6 +325,48 @@ test_migration (void)
   g_assert_no_error (error);
   g_assert_nonnull (cq_walker_answer_of (w, cq_instrument_item (cq_walker_instrument (w), "lc.trauma")));
   g_assert_null (cq_walker_current (w)); /* everything ana rates is answered */
+  /* Schema 4: sign-in secrets, sealed with the chain key. */
+  g_assert_true (cq_store_secret_set (s, "ana", "$argon2id$fictional", &error));
+  g_autofree char *secret = cq_store_secret_get (s, "ana", &error);
+  g_assert_cmpstr (secret, ==, "$argon2id$fictional");
+  g_assert_null (cq_store_secret_get (s, "nobody", &error));
+  g_assert_no_error (error);
+}
+
+/* Passwords: Argon2id hashes beside the log, sealed; never in an event. */
+static void
+test_credentials (void)
+{
+  g_autofree char *db = make_case ("cred.db");
+  g_autoptr (GError) error = NULL;
+  {
+    g_autoptr (CqStore) s = cq_store_open (db, FALSE, &error);
+    g_assert_false (cq_account_set_password (s, "admin", "ana", "short", &error));
+    g_assert_error (error, CQ_CASE_ERROR, CQ_CASE_ERROR_INVALID);
+    g_clear_error (&error);
+    g_assert_false (cq_account_set_password (s, "admin", "nobody", "a long fictional passphrase", &error));
+    g_assert_error (error, CQ_CASE_ERROR, CQ_CASE_ERROR_UNKNOWN);
+    g_clear_error (&error);
+    g_assert_true (cq_account_set_password (s, "admin", "ana", "a long fictional passphrase", &error));
+    g_autofree char *secret = cq_account_secret (s, "ana", &error);
+    g_assert_true (g_str_has_prefix (secret, "$argon2id$v=19$m=19456,t=2,p=1$"));
+    g_assert_cmpint (cq_account_verify (secret, "a long fictional passphrase"), ==, CQ_ACCOUNT_OK);
+    g_assert_cmpint (cq_account_verify (secret, "a long fictional passphrasE"), ==, CQ_ACCOUNT_WRONG);
+    g_assert_cmpint (cq_account_verify (NULL, "anything"), ==, CQ_ACCOUNT_WRONG);
+    /* Disabling keeps the member and says so. */
+    g_assert_true (cq_team_set_disabled (s, "admin", "ana", TRUE, &error));
+    g_autoptr (CqMember) m = cq_team_member (s, "ana", &error);
+    g_assert_true (m->disabled);
+    g_autoptr (GString) r = g_string_new (NULL);
+    g_assert_true (cq_store_verify (s, r, &error));
+  }
+  /* A hash written into the file outside colloquy is refused. */
+  tamper (db, "UPDATE credential SET secret = '$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2g' "
+              "WHERE member = 'ana'");
+  g_autoptr (CqStore) s = cq_store_open (db, FALSE, &error);
+  g_autofree char *secret = cq_account_secret (s, "ana", &error);
+  g_assert_null (secret);
+  g_assert_error (error, CQ_STORE_ERROR, CQ_STORE_ERROR_CORRUPT);
 }
 
 static void
@@ -761,6 +805,7 @@ main (int argc, char **argv)
   g_test_add_func ("/store/tamper-detected", test_tamper_detected);
   g_test_add_func ("/store/bad-databases", test_bad_databases);
   g_test_add_func ("/store/migration", test_migration);
+  g_test_add_func ("/store/credentials", test_credentials);
   g_test_add_func ("/store/walker", test_walker);
   g_test_add_func ("/store/consensus-and-decision", test_consensus_and_decision);
   g_test_add_func ("/store/concurrency", test_concurrency);

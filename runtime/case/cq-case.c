@@ -332,6 +332,10 @@ cq_team_members (CqStore *s, GError **error)
   g_autoptr (GPtrArray) p = payloads (s, &f, error);
   if (p == NULL)
     return NULL;
+  CqEventFilter sf = { .kind = "member.status" };
+  g_autoptr (GPtrArray) status = payloads (s, &sf, error);
+  if (status == NULL)
+    return NULL;
   GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) cq_member_free);
   for (guint i = 0; i < p->len; i++)
     {
@@ -339,7 +343,56 @@ cq_team_members (CqStore *s, GError **error)
       if (m)
         g_ptr_array_add (out, m);
     }
+  /* The latest status of each member wins. */
+  for (guint i = 0; i < status->len; i++)
+    {
+      g_autoptr (JsonParser) keep = NULL;
+      JsonObject *o = parse_object (status->pdata[i], &keep);
+      for (guint k = 0; o && k < out->len; k++)
+        {
+          CqMember *m = out->pdata[k];
+          if (g_strcmp0 (m->id, get (o, "id")) == 0)
+            m->disabled = g_strcmp0 (get (o, "status"), "disabled") == 0;
+        }
+    }
   return out;
+}
+
+gboolean
+cq_team_set_disabled (CqStore *s, const char *actor, const char *id, gboolean disabled,
+                      GError **error)
+{
+  g_autoptr (CqMember) m = cq_team_member (s, id, error);
+  if (m == NULL)
+    return FALSE;
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  add (b, "id", id);
+  add (b, "status", disabled ? "disabled" : "enabled");
+  json_builder_end_object (b);
+  return append (s, actor, "member.status", NULL, NULL, NULL, NULL, 0, NULL, b, error) > 0;
+}
+
+char *
+cq_team_label (CqStore *s, const char *what, const char *id, const char *lang)
+{
+  g_autoptr (JsonParser) keep = NULL;
+  JsonObject *d = deployment (s, &keep);
+  JsonObject *all = d && json_object_has_member (d, what) ? json_object_get_object_member (d, what) : NULL;
+  if (all != NULL && id != NULL && json_object_has_member (all, id))
+    {
+      JsonNode *n = json_object_get_member (all, id);
+      if (JSON_NODE_HOLDS_OBJECT (n) && get (json_node_get_object (n), lang) != NULL)
+        return g_strdup (get (json_node_get_object (n), lang));
+      /* Placements: "French|English". */
+      if (JSON_NODE_HOLDS_VALUE (n) && json_node_get_string (n) != NULL)
+        {
+          g_auto (GStrv) parts = g_strsplit (json_node_get_string (n), "|", 2);
+          if (parts[0] != NULL)
+            return g_strdup (parts[1] != NULL && g_strcmp0 (lang, "en") == 0 ? parts[1] : parts[0]);
+        }
+    }
+  return g_strdup (id ? id : "");
 }
 
 CqMember *
@@ -436,6 +489,26 @@ cq_case_assessments (CqStore *s, const char *case_ref, GError **error)
       return NULL;
     }
   return sc.out;
+}
+
+static gboolean
+collect_case (const CqEvent *e, gpointer data)
+{
+  g_ptr_array_add (data, g_strdup (e->case_ref));
+  return TRUE;
+}
+
+GPtrArray *
+cq_case_list (CqStore *s, GError **error)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
+  CqEventFilter f = { .kind = "case.open" };
+  if (!cq_store_scan (s, &f, collect_case, out, error))
+    {
+      g_ptr_array_unref (out);
+      return NULL;
+    }
+  return out;
 }
 
 CqAssessment *

@@ -25,6 +25,7 @@ typedef enum {
 
 typedef struct {
   char *id, *name, *role;
+  gboolean disabled;     /* may no longer sign in */
 } CqMember;
 void cq_member_free (CqMember *m);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CqMember, cq_member_free)
@@ -49,13 +50,21 @@ gboolean cq_team_add (CqStore *s, const char *actor, const char *id, const char 
                       const char *role, GError **error);
 CqMember *cq_team_member (CqStore *s, const char *id, GError **error);
 GPtrArray *cq_team_members (CqStore *s, GError **error); /* CqMember* */
+/* Disables a member's sign-in (or enables it again); their records stay. */
+gboolean cq_team_set_disabled (CqStore *s, const char *actor, const char *id, gboolean disabled,
+                               GError **error);
 gboolean cq_team_may (CqStore *s, const char *role, const char *capability);
+/* The label in lang (fr or en) of a deployment's role or placement (what:
+ * "roles" or "placements"); the id itself when there is none. */
+char *cq_team_label (CqStore *s, const char *what, const char *id, const char *lang);
 /* The deployment's judgment levels, dimensions and placements. */
 char **cq_team_list (CqStore *s, const char *what);
 
 gboolean cq_case_open (CqStore *s, const char *actor, const char *ref, const char *unit,
                        GError **error);
 GPtrArray *cq_case_assessments (CqStore *s, const char *case_ref, GError **error);
+/* Every case reference, in the order they were opened. */
+GPtrArray *cq_case_list (CqStore *s, GError **error); /* char* */
 
 /* Opens an assessment and pins the instrument bundle in the store. Returns
  * its id. */

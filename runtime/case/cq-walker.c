@@ -212,6 +212,13 @@ cq_walker_skip (CqWalker *w, const char *missing, GError **error)
   return TRUE;
 }
 
+void
+cq_walker_resume (CqWalker *w)
+{
+  w->pos = w->items->len - 1;
+  advance (w);
+}
+
 gboolean
 cq_walker_back (CqWalker *w)
 {

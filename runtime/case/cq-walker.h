@@ -39,6 +39,9 @@ gboolean cq_walker_answer (CqWalker *w, const CqAnswer *answer, const char *reas
 /* Saves "insufficient information" with what is missing (ratings), or
  * leaves the item for later (other answers), and moves on. */
 gboolean cq_walker_skip (CqWalker *w, const char *missing, GError **error);
+/* Moves to the first item still to answer from the start of the walk (as
+ * when the walk opened); past the end when there is none. */
+void cq_walker_resume (CqWalker *w);
 /* Moves to the previous relevant item of the walk. */
 gboolean cq_walker_back (CqWalker *w);
 /* Moves to item (one this member rates). */

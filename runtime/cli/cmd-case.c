@@ -3,6 +3,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <termios.h>
+#include <unistd.h>
+
+#include "cq-account.h"
 #include "cq-case.h"
 #include "cq-cli.h"
 #include "cq-eval.h"
@@ -84,6 +88,72 @@ cq_cmd_init (int argc, char **argv)
 
 /* member ==================================================================== */
 
+/* One line of standard input, without echo at a terminal. */
+static char *
+read_secret (const char *prompt)
+{
+  gboolean tty = isatty (STDIN_FILENO);
+  struct termios old, quiet;
+  if (tty)
+    {
+      fprintf (stderr, "%s", prompt);
+      fflush (stderr);
+      tcgetattr (STDIN_FILENO, &old);
+      quiet = old;
+      quiet.c_lflag &= ~(tcflag_t) ECHO;
+      tcsetattr (STDIN_FILENO, TCSAFLUSH, &quiet);
+    }
+  char buf[1024];
+  char *line = fgets (buf, sizeof buf, stdin) ? g_strdup (buf) : NULL;
+  if (tty)
+    {
+      tcsetattr (STDIN_FILENO, TCSAFLUSH, &old);
+      fprintf (stderr, "\n");
+    }
+  explicit_bzero (buf, sizeof buf);
+  if (line != NULL)
+    line[strcspn (line, "\r\n")] = '\0';
+  return line;
+}
+
+static void
+free_secret (char *s)
+{
+  if (s != NULL)
+    explicit_bzero (s, strlen (s));
+  g_free (s);
+}
+
+static int
+member_password (CqStore *s, const char *actor, const char *id)
+{
+  g_autoptr (GError) error = NULL;
+  char *pw = read_secret ("new password: ");
+  if (pw == NULL)
+    {
+      fprintf (stderr, "colloquy member password: no password on standard input; nothing changed\n");
+      return CQ_EXIT_FAILURE;
+    }
+  if (isatty (STDIN_FILENO))
+    {
+      char *again = read_secret ("the same again: ");
+      gboolean same = again != NULL && strcmp (again, pw) == 0;
+      free_secret (again);
+      if (!same)
+        {
+          free_secret (pw);
+          fprintf (stderr, "colloquy member password: the two differ; nothing changed\n");
+          return CQ_EXIT_FAILURE;
+        }
+    }
+  gboolean ok = cq_account_set_password (s, actor, id, pw, &error);
+  free_secret (pw);
+  if (!ok)
+    return report ("member password", error);
+  printf ("password of %s set\n", id);
+  return CQ_EXIT_OK;
+}
+
 int
 cq_cmd_member (int argc, char **argv)
 {
@@ -94,8 +164,13 @@ cq_cmd_member (int argc, char **argv)
     { "role", 0, 0, G_OPTION_ARG_STRING, &role, "Their role, one of the deployment's", "ROLE" },
     END_OPTION,
   };
-  if (!parse ("member", "add ID --role ROLE [--name NAME] | list — the team", NULL, entries, &argc,
-              &argv))
+  if (!parse ("member", "add ID --role ROLE [--name NAME] | list | password ID | disable ID | "
+              "enable ID — the team",
+              "'password ID' sets the member's password for the web interface (colloquy serve),\n"
+              "read from standard input (asked twice, without echo, at a terminal); it is kept as an\n"
+              "Argon2id hash. 'disable ID' stops a member from signing in; their records stay.\n"
+              "The first administrator: 'member add admin --role administrator', then\n"
+              "'member password admin'.", entries, &argc, &argv))
     return CQ_EXIT_USAGE;
   g_autoptr (CqStore) s = cq_cli_store (db, FALSE, "member");
   if (s == NULL)
@@ -116,11 +191,23 @@ cq_cmd_member (int argc, char **argv)
       for (guint i = 0; i < all->len; i++)
         {
           CqMember *m = all->pdata[i];
-          printf ("%-16s %-20s %s\n", m->id, m->role, m->name ? m->name : "");
+          printf ("%-16s %-20s %s%s\n", m->id, m->role, m->name ? m->name : "",
+                  m->disabled ? " (disabled)" : "");
         }
       return CQ_EXIT_OK;
     }
-  fprintf (stderr, "colloquy member: use 'member add ID --role ROLE' or 'member list'\n");
+  if (argc == 3 && strcmp (argv[1], "password") == 0)
+    return member_password (s, cq_cli_actor (as), argv[2]);
+  if (argc == 3 && (strcmp (argv[1], "disable") == 0 || strcmp (argv[1], "enable") == 0))
+    {
+      gboolean off = strcmp (argv[1], "disable") == 0;
+      if (!cq_team_set_disabled (s, cq_cli_actor (as), argv[2], off, &error))
+        return report (off ? "member disable" : "member enable", error);
+      printf ("member %s %s\n", argv[2], off ? "disabled: they can no longer sign in" : "enabled");
+      return CQ_EXIT_OK;
+    }
+  fprintf (stderr, "colloquy member: use 'member add ID --role ROLE', 'member list', "
+                   "'member password ID', 'member disable ID' or 'member enable ID'\n");
   return CQ_EXIT_USAGE;
 }
 

@@ -21,7 +21,8 @@ static const CqCommand commands[] = {
   { "preview", "PATH -o FILE", "a printable blank interview guide for an instrument",
     cq_cmd_preview },
   { "init", "--db FILE", "create a case database", cq_cmd_init },
-  { "member", "add ID --role ROLE | list", "the team and their roles", cq_cmd_member },
+  { "member", "add ID --role ROLE | list | password ID", "the team, their roles and passwords",
+    cq_cmd_member },
   { "case", "open REF | history REF", "cases, and the trajectory of their dynamic items",
     cq_cmd_case },
   { "assessment", "open CASE | status ID | ...", "assessments: open, status per module and rater, "
@@ -36,6 +37,8 @@ static const CqCommand commands[] = {
   { "export", "ASSESSMENT --profile P -o FILE", "the evaluation synthesis as PDF", cq_cmd_export },
   { "sign", "FILE --identity P12", "sign a synthesis (PAdES, incremental)", cq_cmd_sign },
   { "verify", "FILE [--ca CA]", "check a synthesis's signatures and its origin", cq_cmd_verify },
+  { "serve", "--db FILE [--listen HOST:PORT]", "the web interface for the team's browsers",
+    cq_cmd_serve },
   { "pki", "create --dir DIR ...", "a throwaway test CA and identities, for demos", cq_cmd_pki },
 };
 

@@ -8,6 +8,7 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <openssl/core_names.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <sqlite3.h>
@@ -268,7 +269,8 @@ migrate (CqStore *s, int from, GError **error)
 {
   static const char *const steps[] = { "/org/colloquy/store/001-initial.sql",
                                        "/org/colloquy/store/002-rater.sql",
-                                       "/org/colloquy/store/003-kind-index.sql" };
+                                       "/org/colloquy/store/003-kind-index.sql",
+                                       "/org/colloquy/store/004-credential.sql" };
   G_STATIC_ASSERT (G_N_ELEMENTS (steps) == CQ_STORE_SCHEMA_VERSION);
   if (!exec (s, "BEGIN IMMEDIATE", "upgrading the database", error))
     return FALSE;
@@ -840,4 +842,61 @@ cq_store_head (CqStore *s, gint64 *count, GError **error)
     fail_sql (s, rc, "reading", error);
   sqlite3_finalize (st);
   return out;
+}
+
+/* Credentials ============================================================== */
+
+static void
+seal (CqStore *s, const char *member, const char *secret, char out[65])
+{
+  g_autoptr (GString) m = g_string_new ("credential\n");
+  add_field (m, member);
+  add_field (m, secret);
+  mac (s, m->str, m->len, out);
+}
+
+gboolean
+cq_store_secret_set (CqStore *s, const char *member, const char *secret, GError **error)
+{
+  char sealed[65];
+  seal (s, member, secret, sealed);
+  sqlite3_stmt *st = prepare (s, "INSERT INTO credential (member, secret, seal) VALUES (?, ?, ?) "
+                                 "ON CONFLICT (member) DO UPDATE SET secret = excluded.secret, "
+                                 "seal = excluded.seal", error);
+  if (st == NULL)
+    return FALSE;
+  bind_text (st, 1, member);
+  bind_text (st, 2, secret);
+  bind_text (st, 3, sealed);
+  int rc = sqlite3_step (st);
+  sqlite3_finalize (st);
+  return rc == SQLITE_DONE || fail_sql (s, rc, "saving a credential", error);
+}
+
+char *
+cq_store_secret_get (CqStore *s, const char *member, GError **error)
+{
+  sqlite3_stmt *st = prepare (s, "SELECT secret, seal FROM credential WHERE member = ?", error);
+  if (st == NULL)
+    return NULL;
+  bind_text (st, 1, member);
+  char *secret = NULL;
+  int rc = sqlite3_step (st);
+  if (rc == SQLITE_ROW)
+    {
+      char expect[65];
+      const char *v = col_text (st, 0), *sealed = col_text (st, 1);
+      seal (s, member, v ? v : "", expect);
+      if (v != NULL && sealed != NULL && CRYPTO_memcmp (expect, sealed, 64) == 0
+          && strlen (sealed) == 64)
+        secret = g_strdup (v);
+      else
+        g_set_error (error, CQ_STORE_ERROR, CQ_STORE_ERROR_CORRUPT,
+                     "%s: the credential of member '%s' was changed outside colloquy: set it "
+                     "again with 'colloquy member password'", s->path, member);
+    }
+  else if (rc != SQLITE_DONE)
+    fail_sql (s, rc, "reading a credential", error);
+  sqlite3_finalize (st);
+  return secret;
 }

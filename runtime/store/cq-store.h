@@ -23,7 +23,7 @@ typedef enum {
   CQ_STORE_ERROR_INVALID,   /* a malformed event */
 } CqStoreError;
 
-#define CQ_STORE_SCHEMA_VERSION 3
+#define CQ_STORE_SCHEMA_VERSION 4
 
 typedef struct _CqStore CqStore;
 
@@ -99,5 +99,13 @@ gboolean cq_store_verify (CqStore *store, GString *report, GError **error);
 char *cq_store_head (CqStore *store, gint64 *count, GError **error);
 
 const char *cq_store_path (CqStore *store);
+
+/* Sign-in secrets (password hashes), one per member, kept beside the log
+ * and sealed with the chain key. get returns NULL with no error when the
+ * member has none, and an error when the row was edited outside colloquy.
+ * Callers record the change in the log themselves. */
+gboolean cq_store_secret_set (CqStore *store, const char *member, const char *secret,
+                              GError **error);
+char *cq_store_secret_get (CqStore *store, const char *member, GError **error);
 
 G_END_DECLS
