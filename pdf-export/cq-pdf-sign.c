@@ -618,8 +618,14 @@ cq_pdf_verify (const char *path, const char *ca_path, GPtrArray *unsigned_fields
       pdf_error (error, CQ_PDF_ERROR_INVALID, "%s: %s", path, e->message);
       return NULL;
     }
+  return cq_pdf_verify_bytes (file, ca_path, unsigned_fields, error);
+}
+
+GPtrArray *
+cq_pdf_verify_bytes (GBytes *pdf, const char *ca_path, GPtrArray *unsigned_fields, GError **error)
+{
   gsize len;
-  const char *data = g_bytes_get_data (file, &len);
+  const char *data = g_bytes_get_data (pdf, &len);
   PdfFacts pf = { 0 };
   if (!read_facts (data, len, &pf, error))
     {
