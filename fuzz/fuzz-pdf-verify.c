@@ -6,15 +6,31 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <qpdf/qpdflogger-c.h>
+
 #include "cq-pdf.h"
 #include "fuzz-common.h"
 
 static char *ca_path;
 
+/* colloquy silences qpdf's errors and warnings to handle them itself: qpdf
+ * writes only about errors left unhandled ("application did not handle
+ * error"), which means a value was read without checking its type. */
+static int
+qpdf_wrote (const char *data, size_t len, void *udata G_GNUC_UNUSED)
+{
+  g_error ("qpdf reported an error colloquy did not handle: %.*s", (int) len, data);
+  return 0;
+}
+
 int
 LLVMFuzzerInitialize (int *argc G_GNUC_UNUSED, char ***argv G_GNUC_UNUSED)
 {
   cq_fuzz_setup ();
+  qpdflogger_handle log = qpdflogger_default_logger ();
+  qpdflogger_set_warn (log, qpdf_log_dest_custom, qpdf_wrote, NULL);
+  qpdflogger_set_error (log, qpdf_log_dest_custom, qpdf_wrote, NULL);
+  qpdflogger_cleanup (&log);
   ca_path = g_build_filename (cq_fuzz_source_dir (), "fuzz", "pdf-verify-ca.pem", NULL);
   if (!g_file_test (ca_path, G_FILE_TEST_IS_REGULAR))
     {
