@@ -538,6 +538,8 @@ test_sigkill (void)
       g_assert_no_error (error);
       g_autoptr (CqAssessment) a = cq_assessment_get (s, "K-1-1", &error);
       g_autoptr (CqInstrument) inst = cq_assessment_instrument (s, a, &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (inst);
       GHashTableIter it;
       gpointer key;
       g_hash_table_iter_init (&it, acked);
