@@ -256,6 +256,26 @@ facts_clear (PdfFacts *pf)
   g_free (pf->id_array);
 }
 
+/* Whether qpdf has an error pending (a function without an error code
+ * failed); if so, reports it as an unreadable PDF and clears it. */
+static gboolean
+qpdf_failed (qpdf_data q, GError **error)
+{
+  if (!qpdf_has_error (q))
+    return FALSE;
+  pdf_error (error, CQ_PDF_ERROR_INVALID, "not a readable PDF: %s",
+             qpdf_get_error_full_text (q, qpdf_get_error (q)));
+  return TRUE;
+}
+
+/* A string value of dict, or NULL when key is absent or not a string. */
+static char *
+string_key (qpdf_data q, qpdf_oh dict, const char *key)
+{
+  qpdf_oh v = qpdf_oh_get_key (q, dict, key);
+  return qpdf_oh_is_string (q, v) ? g_strdup (qpdf_oh_get_utf8_value (q, v)) : NULL;
+}
+
 static gboolean
 read_facts (const char *data, gsize len, PdfFacts *pf, GError **error)
 {
@@ -270,24 +290,42 @@ read_facts (const char *data, gsize len, PdfFacts *pf, GError **error)
       qpdf_cleanup (&q);
       return FALSE;
     }
+  /* Every value is checked for its type before it is read: qpdf reports
+   * the wrong type as an error, and a document without a catalog is no
+   * PDF at all. */
   qpdf_oh trailer = qpdf_get_trailer (q);
   qpdf_oh root = qpdf_get_root (q);
+  if (qpdf_failed (q, error))
+    {
+      qpdf_cleanup (&q);
+      return FALSE;
+    }
+  if (!qpdf_oh_is_dictionary (q, root))
+    {
+      pdf_error (error, CQ_PDF_ERROR_INVALID, "not a readable PDF: it has no document catalog");
+      qpdf_cleanup (&q);
+      return FALSE;
+    }
   pf->root_ref = g_strdup (qpdf_oh_unparse (q, qpdf_oh_get_key (q, trailer, "/Root")));
   if (qpdf_oh_has_key (q, trailer, "/Info"))
     pf->info_ref = g_strdup (qpdf_oh_unparse (q, qpdf_oh_get_key (q, trailer, "/Info")));
   if (qpdf_oh_has_key (q, trailer, "/ID"))
     pf->id_array = g_strdup (qpdf_oh_unparse (q, qpdf_oh_get_key (q, trailer, "/ID")));
-  pf->size = qpdf_oh_get_int_value (q, qpdf_oh_get_key (q, trailer, "/Size"));
+  qpdf_oh size = qpdf_oh_get_key (q, trailer, "/Size");
+  pf->size = qpdf_oh_is_integer (q, size) ? qpdf_oh_get_int_value (q, size) : 0;
   qpdf_oh acro = qpdf_oh_get_key (q, root, "/AcroForm");
   qpdf_oh fields = qpdf_oh_is_dictionary (q, acro) ? qpdf_oh_get_key (q, acro, "/Fields") : 0;
   int n = fields && qpdf_oh_is_array (q, fields) ? qpdf_oh_get_array_n_items (q, fields) : 0;
   for (int i = 0; i < n; i++)
     {
       qpdf_oh f = qpdf_oh_get_array_item (q, fields, i);
-      if (!qpdf_oh_is_dictionary (q, f) || !qpdf_oh_has_key (q, f, "/T"))
+      if (!qpdf_oh_is_dictionary (q, f))
+        continue;
+      char *name = string_key (q, f, "/T");
+      if (name == NULL)
         continue;
       Field *fd = g_new0 (Field, 1);
-      fd->name = g_strdup (qpdf_oh_get_utf8_value (q, qpdf_oh_get_key (q, f, "/T")));
+      fd->name = name;
       fd->id = qpdf_oh_get_object_id (q, f);
       fd->gen = qpdf_oh_get_generation (q, f);
       fd->dict = g_strdup (qpdf_oh_unparse_resolved (q, f));
@@ -295,19 +333,27 @@ read_facts (const char *data, gsize len, PdfFacts *pf, GError **error)
       if (qpdf_oh_is_dictionary (q, v))
         {
           fd->signed_ = TRUE;
+          /* Anything but four integers is left as -1: a range that does
+           * not match the file. */
           qpdf_oh br = qpdf_oh_get_key (q, v, "/ByteRange");
-          for (int k = 0; k < 4 && qpdf_oh_is_array (q, br) && k < qpdf_oh_get_array_n_items (q, br); k++)
-            fd->range[k] = qpdf_oh_get_int_value (q, qpdf_oh_get_array_item (q, br, k));
+          int nr = qpdf_oh_is_array (q, br) ? qpdf_oh_get_array_n_items (q, br) : 0;
+          for (int k = 0; k < 4; k++)
+            {
+              qpdf_oh x = nr == 4 ? qpdf_oh_get_array_item (q, br, k) : 0;
+              fd->range[k] = x && qpdf_oh_is_integer (q, x) ? qpdf_oh_get_int_value (q, x) : -1;
+            }
+          qpdf_oh contents = qpdf_oh_get_key (q, v, "/Contents");
           size_t clen = 0;
-          const char *c = qpdf_oh_get_binary_string_value (q, qpdf_oh_get_key (q, v, "/Contents"), &clen);
+          const char *c = qpdf_oh_is_string (q, contents)
+                            ? qpdf_oh_get_binary_string_value (q, contents, &clen) : NULL;
           fd->contents = g_bytes_new (c, c ? clen : 0);
-          if (qpdf_oh_has_key (q, v, "/M"))
-            fd->when = g_strdup (qpdf_oh_get_utf8_value (q, qpdf_oh_get_key (q, v, "/M")));
+          fd->when = string_key (q, v, "/M");
         }
       g_ptr_array_add (pf->fields, fd);
     }
+  gboolean ok = !qpdf_failed (q, error);
   qpdf_cleanup (&q);
-  return TRUE;
+  return ok;
 }
 
 /* Signing ================================================================== */
@@ -501,7 +547,7 @@ sign_as (const char *path, const char *data, gsize len, PdfFacts *pf, const char
   g_autofree char *why = pdf_string (reason ? reason : "Evaluation synthesis approved");
   g_autofree char *who = pdf_string (cn);
   g_autofree char *field = field_with_value (mine->dict, sig_id);
-  if (field == NULL || pf->id_array == NULL)
+  if (field == NULL || pf->id_array == NULL || pf->size <= 0)
     {
       return pdf_error (error, CQ_PDF_ERROR_INVALID, "%s was not prepared by colloquy export", path);
     }
@@ -618,8 +664,20 @@ cq_pdf_verify (const char *path, const char *ca_path, GPtrArray *unsigned_fields
       pdf_error (error, CQ_PDF_ERROR_INVALID, "%s: %s", path, e->message);
       return NULL;
     }
+  return cq_pdf_verify_bytes (file, ca_path, unsigned_fields, error);
+}
+
+GPtrArray *
+cq_pdf_verify_bytes (GBytes *pdf, const char *ca_path, GPtrArray *unsigned_fields, GError **error)
+{
   gsize len;
-  const char *data = g_bytes_get_data (file, &len);
+  const char *data = g_bytes_get_data (pdf, &len);
+  if (len > MAX_PDF)
+    {
+      pdf_error (error, CQ_PDF_ERROR_INVALID, "the PDF is %" G_GSIZE_FORMAT " bytes; the limit is %u",
+                 len, MAX_PDF);
+      return NULL;
+    }
   PdfFacts pf = { 0 };
   if (!read_facts (data, len, &pf, error))
     {
@@ -654,14 +712,16 @@ cq_pdf_verify (const char *path, const char *ca_path, GPtrArray *unsigned_fields
       si->field = g_strdup (f->name);
       si->time = g_strdup (f->when);
       g_ptr_array_add (out, si);
+      /* [0 a b c]: the file but for [a, b), which holds /Contents's <…>.
+       * (Compared so that no sum overflows: the numbers are the file's.) */
       const gint64 *r = f->range;
-      if (r[0] != 0 || r[1] <= 0 || r[2] <= r[1] || r[3] < 0 || (guint64) (r[2] + r[3]) > len
-          || data[r[1]] != '<' || data[r[2] - 1] != '>')
+      if (r[0] != 0 || r[1] <= 0 || r[2] <= r[1] || (guint64) r[2] > len || r[3] < 0
+          || (guint64) r[3] > len - (guint64) r[2] || data[r[1]] != '<' || data[r[2] - 1] != '>')
         {
           si->problem = g_strdup ("its byte range does not match the file");
           continue;
         }
-      si->whole = (gsize) (r[2] + r[3]) == len;
+      si->whole = (guint64) r[3] == len - (guint64) r[2];
       gsize clen;
       const unsigned char *c = g_bytes_get_data (f->contents, &clen);
       CMS_ContentInfo *cms = d2i_CMS_ContentInfo (NULL, &c, (long) clen);

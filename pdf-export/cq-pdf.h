@@ -58,6 +58,9 @@ void cq_signature_info_free (CqSignatureInfo *s);
  * sign. */
 GPtrArray *cq_pdf_verify (const char *path, const char *ca_path, GPtrArray *unsigned_fields,
                           GError **error);
+/* The same for a PDF held in memory. */
+GPtrArray *cq_pdf_verify_bytes (GBytes *pdf, const char *ca_path, GPtrArray *unsigned_fields,
+                                GError **error);
 
 /* Whether the unsigned part of path is an export of an assessment in
  * store; *assessment and *description say which. */

@@ -51,6 +51,26 @@ test_comments_and_strings (void)
   cq_expr_scan_clear (&s);
 }
 
+/* Every prefix of expressions that end inside a token, scanned from a
+ * buffer of exactly that size (AddressSanitizer sees any read past it). */
+static void
+test_truncated (void)
+{
+  static const char *const sources[] = {
+    "presence(\"a\\\"b\") == 'x\\'", "value([==[a]==]) -- [[c]] --[=[ d ]=]",
+    "selected(\"a\", \"b\") and at_least('c', 'd')", "0x1p+4 + 1e-3 .. [=[", "count(\"\\",
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (sources); i++)
+    for (gsize n = 0; n <= strlen (sources[i]); n++)
+      {
+        char *copy = g_memdup2 (sources[i], n ? n : 1);
+        CqExprScan s;
+        cq_expr_scan (copy, n, &s);
+        cq_expr_scan_clear (&s);
+        g_free (copy);
+      }
+}
+
 static void
 test_unknown_names (void)
 {
@@ -127,6 +147,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/expr/refs", test_refs);
   g_test_add_func ("/expr/comments-and-strings", test_comments_and_strings);
+  g_test_add_func ("/expr/truncated", test_truncated);
   g_test_add_func ("/expr/unknown-names", test_unknown_names);
   g_test_add_func ("/expr/bad-calls", test_bad_calls);
   g_test_add_func ("/expr/compile", test_compile);

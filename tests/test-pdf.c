@@ -6,6 +6,8 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "cq-pdf.h"
+
 static const char *source_dir, *colloquy;
 static char *tmp, *db, *pki, *nss;
 
@@ -310,6 +312,79 @@ test_bad_inputs (void)
   g_assert_nonnull (strstr (out, "the assessment changed since"));
 }
 
+/* A PDF from its objects (1 0 obj, 2 0 obj…) and trailer dictionary. */
+static GBytes *
+make_pdf (const char *const *objs, const char *trailer)
+{
+  GString *s = g_string_new ("%PDF-1.5\n");
+  g_autoptr (GArray) offsets = g_array_new (FALSE, FALSE, sizeof (gsize));
+  guint n = 0;
+  for (; objs[n]; n++)
+    {
+      g_array_append_val (offsets, s->len);
+      g_string_append_printf (s, "%u 0 obj\n%s\nendobj\n", n + 1, objs[n]);
+    }
+  gsize xref = s->len;
+  g_string_append_printf (s, "xref\n0 %u\n0000000000 65535 f \n", n + 1);
+  for (guint i = 0; i < n; i++)
+    g_string_append_printf (s, "%010" G_GSIZE_FORMAT " 00000 n \n", g_array_index (offsets, gsize, i));
+  g_string_append_printf (s, "trailer\n%s\nstartxref\n%" G_GSIZE_FORMAT "\n%%%%EOF\n", trailer, xref);
+  return g_string_free_to_bytes (s);
+}
+
+/* Found by fuzzing: structures no export has, each refused or reported,
+ * never read as what they are not. */
+static void
+test_hostile_structure (void)
+{
+  /* No catalog: not a PDF, not "no signature yet". */
+  const char *const no_root[] = { "<< /Type /Pages /Kids [] /Count 0 >>", NULL };
+  g_autoptr (GBytes) a = make_pdf (no_root, "<< /Size 2 >>");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) pending = g_ptr_array_new_with_free_func (g_free);
+  GPtrArray *sigs = cq_pdf_verify_bytes (a, NULL, pending, &error);
+  g_assert_null (sigs);
+  g_assert_error (error, CQ_PDF_ERROR, CQ_PDF_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "not a readable PDF"));
+  g_clear_error (&error);
+
+  const char *const not_dict[] = { "42", NULL };
+  g_autoptr (GBytes) b = make_pdf (not_dict, "<< /Size 2 /Root 1 0 R >>");
+  g_assert_null (cq_pdf_verify_bytes (b, NULL, pending, &error));
+  g_assert_error (error, CQ_PDF_ERROR, CQ_PDF_ERROR_INVALID);
+  g_clear_error (&error);
+
+  /* Fields of the wrong types; byte ranges whose sums overflow, too short,
+   * not numbers. No /Size. */
+  const char *const odd[] = {
+    "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [3 0 R 4 0 R 5 0 R 6 0 R 7 0 R 8] >> >>",
+    "<< /Type /Pages /Kids [] /Count 0 >>",
+    "<< /FT /Sig /T 7 /V << /ByteRange [0 1 2 3] >> >>",
+    "<< /FT /Sig /T (sig-a) /V << /ByteRange [0 10 9223372036854775000 9223372036854775000] "
+    "/Contents <00> >> >>",
+    "<< /FT /Sig /T (sig-b) /V << /ByteRange [0 10 20] /Contents 5 /M 12 >> >>",
+    "<< /FT /Sig /T (sig-c) /V << /ByteRange [0 1 2 (x)] /Contents [<30>] >> >>",
+    "<< /FT /Sig /T (sig-d) >>",
+    NULL,
+  };
+  g_autoptr (GBytes) c = make_pdf (odd, "<< /Root 1 0 R >>");
+  sigs = cq_pdf_verify_bytes (c, NULL, pending, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (sigs->len, ==, 3);
+  static const char *const names[] = { "sig-a", "sig-b", "sig-c" };
+  for (guint i = 0; i < sigs->len; i++)
+    {
+      CqSignatureInfo *si = sigs->pdata[i];
+      g_assert_cmpstr (si->field, ==, names[i]);
+      g_assert_false (si->valid);
+      g_assert_cmpstr (si->problem, ==, "its byte range does not match the file");
+      g_assert_null (si->time);
+    }
+  g_assert_cmpuint (pending->len, ==, 1);
+  g_assert_cmpstr (pending->pdata[0], ==, "d");
+  g_ptr_array_unref (sigs);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -321,6 +396,7 @@ main (int argc, char **argv)
   g_test_add_func ("/pdf/profiles", test_profiles);
   g_test_add_func ("/pdf/signatures", test_signatures);
   g_test_add_func ("/pdf/bad-inputs", test_bad_inputs);
+  g_test_add_func ("/pdf/hostile-structure", test_hostile_structure);
   int rc = g_test_run ();
   const char *rm[] = { "rm", "-rf", tmp, NULL };
   g_spawn_sync (NULL, (char **) rm, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);

@@ -59,9 +59,9 @@ in_list (const char *const *list, const char *s)
 static gsize
 long_bracket (const char *p, const char *end, int *level)
 {
-  const char *q = p + 1;
   if (p >= end || *p != '[')
     return 0;
+  const char *q = p + 1;
   *level = 0;
   while (q < end && *q == '=')
     q++, (*level)++;
@@ -136,7 +136,8 @@ tokenize (const char *s, gsize len, GArray *toks)
               if (*p == '\\')
                 {
                   plain = FALSE;
-                  p++;
+                  if (p + 1 < end) /* a final backslash escapes nothing */
+                    p++;
                 }
               p++;
             }
