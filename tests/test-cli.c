@@ -225,6 +225,46 @@ test_preview (void)
   g_rmdir (dir);
 }
 
+/* colloquy test lists what the script names and no case expects. */
+static void
+test_test_coverage (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("cq-coverage-XXXXXX", NULL);
+  g_autofree char *tests = g_build_filename (dir, "tests", NULL);
+  g_mkdir_with_parents (tests, 0700);
+  static const char *const files[] = { "instrument.xml", "life-course.xml", "scoring.lua",
+                                       "tests/empty.xml", "tests/concealment.xml" };
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+    {
+      g_autofree char *from = g_build_filename (source_dir, "instruments", "example", files[i], NULL);
+      g_autofree char *to = g_build_filename (dir, files[i], NULL);
+      g_autofree char *text = NULL;
+      gsize len;
+      g_assert_true (g_file_get_contents (from, &text, &len, NULL));
+      g_assert_true (g_file_set_contents (to, text, (gssize) len, NULL));
+    }
+  g_auto (Run) r = { 0 };
+  run (&r, "test", dir, NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_nonnull (strstr (r.out, "scoring.lua:34: indicator 'protective-factors' is expected by no test case"));
+  g_assert_nonnull (strstr (r.out, "scoring.lua:56: finding 'empty-timeline' is expected by no test case"));
+  g_assert_nonnull (strstr (r.out, "2 test cases, 0 failed; 3 indicators or findings of the script expected by no case"));
+  g_auto (Run) strict = { 0 };
+  run (&strict, "test", "--strict", dir, NULL);
+  g_assert_cmpint (strict.status, ==, 1);
+  g_auto (Run) full = { 0 };
+  run (&full, "test", "--strict", "instruments/example", NULL);
+  g_assert_cmpint (full.status, ==, 0);
+  g_assert_null (strstr (full.out, "expected by no test case"));
+  for (guint i = G_N_ELEMENTS (files); i-- > 0;)
+    {
+      g_autofree char *p = g_build_filename (dir, files[i], NULL);
+      g_unlink (p);
+    }
+  g_rmdir (tests);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -238,5 +278,6 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/validate", test_validate);
   g_test_add_func ("/cli/show", test_show);
   g_test_add_func ("/cli/preview", test_preview);
+  g_test_add_func ("/cli/test-coverage", test_test_coverage);
   return g_test_run ();
 }

@@ -465,8 +465,11 @@ test_testcases (void)
     "    indicator seen (items a)\n"
     "%s:1: unexpected indicator seen (items a) (not in <expect>)\n"
     "%s:7: expected finding unrated on b; got: none\n"
-    "%s:8: expected item 'b' to be relevant; got: irrelevant\n", tc, tc, tc, tc, tc);
+    "%s:8: expected item 'b' to be relevant; got: irrelevant\n"
+    /* What the script names and no case expects. */
+    "%s/scoring.lua:1: indicator 'seen' is expected by no test case\n", tc, tc, tc, tc, tc, dir);
   g_assert_cmpstr (r2->str, ==, expected);
+  g_assert_cmpuint (sum.uncovered, ==, 1);
 }
 
 int

@@ -92,9 +92,11 @@ cq_cmd_score (int argc, char **argv)
 int
 cq_cmd_test (int argc, char **argv)
 {
-  gboolean quiet = FALSE;
+  gboolean quiet = FALSE, strict = FALSE;
   const GOptionEntry entries[] = {
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Print only failures", NULL },
+    { "strict", 0, 0, G_OPTION_ARG_NONE, &strict,
+      "Fail when an indicator or finding the script names is expected by no case", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("PATH — run an instrument's test cases");
@@ -102,7 +104,10 @@ cq_cmd_test (int argc, char **argv)
   g_option_context_set_description (ctx,
     "Runs every tests/*.xml of the instrument folder: answers in, the expected indicators,\n"
     "findings, relevance and constraint violations out. Each failure is printed as\n"
-    "FILE:LINE: expected ...; got: .... Exit status 1 when a case fails.");
+    "FILE:LINE: expected ...; got: .... Then every indicator id and finding kind the scoring\n"
+    "script names (id = \"...\", kind = \"...\") that no case expects is listed as\n"
+    "scoring.lua:LINE: ... is expected by no test case. Exit status 1 when a case fails\n"
+    "(or, with --strict, when something the script names is not covered).");
   if (!cq_cli_parse (ctx, cq_cli_command ("test"), &argc, &argv))
     return CQ_EXIT_USAGE;
   if (argc != 2)
@@ -135,6 +140,10 @@ cq_cmd_test (int argc, char **argv)
       fprintf (stderr, "%s: no test cases: add tests/*.xml (see docs/answers-format.md)\n", folder);
       return CQ_EXIT_FAILURE;
     }
-  printf ("%u test case%s, %u failed\n", sum.cases, sum.cases == 1 ? "" : "s", sum.failed);
-  return ok ? CQ_EXIT_OK : CQ_EXIT_FAILURE;
+  printf ("%u test case%s, %u failed", sum.cases, sum.cases == 1 ? "" : "s", sum.failed);
+  if (sum.uncovered > 0)
+    printf ("; %u indicator%s or finding%s of the script expected by no case", sum.uncovered,
+            sum.uncovered == 1 ? "" : "s", sum.uncovered == 1 ? "" : "s");
+  printf ("\n");
+  return ok && (!strict || sum.uncovered == 0) ? CQ_EXIT_OK : CQ_EXIT_FAILURE;
 }

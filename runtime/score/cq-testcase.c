@@ -6,6 +6,7 @@
 
 #include "cq-answers.h"
 #include "cq-eval.h"
+#include "cq-expr.h"
 #include "cq-score.h"
 #include "cq-xml.h"
 
@@ -85,8 +86,16 @@ compare (GString *report, const char *file, int case_line, const char *what, GPt
 }
 
 static guint
-run_case (const CqInstrument *I, CqXmlFile *f, xmlNodePtr tc, GString *report, CqDiags *diags)
+run_case (const CqInstrument *I, CqXmlFile *f, xmlNodePtr tc, GString *report, CqDiags *diags,
+          GHashTable *expected)
 {
+  /* What the cases expect, for the coverage of the script. */
+  for (xmlNodePtr c = cq_xml_first (cq_xml_child (tc, "expect"), NS); c; c = cq_xml_next (c))
+    if (cq_xml_is (c, NS, "indicator") || cq_xml_is (c, NS, "finding"))
+      g_hash_table_add (expected, g_strdup_printf ("%s\x1f%s", (const char *) c->name,
+                                                   cq_xml_attr (c, cq_xml_is (c, NS, "indicator")
+                                                                   ? "id" : "kind")));
+
   int case_line, col;
   cq_xml_pos_element (f, tc, &case_line, &col);
   const char *name = cq_xml_attr (tc, "name");
@@ -208,6 +217,44 @@ run_case (const CqInstrument *I, CqXmlFile *f, xmlNodePtr tc, GString *report, C
   return failures ? 1 : 0;
 }
 
+/* Indicators and finding kinds the script names as `id = "…"` or
+ * `kind = "…"` that no test case expects. */
+static guint
+report_uncovered (const CqInstrument *I, const char *folder, GHashTable *expected, GString *report)
+{
+  const char *src = I->scoring_source;
+  if (src == NULL)
+    return 0;
+  guint n = 0;
+  g_autofree char *script = g_build_filename (folder, I->scoring_path, NULL);
+  g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  GArray *toks = cq_script_scan (src, strlen (src));
+  for (guint i = 0; i + 1 < toks->len; i++)
+    {
+      const CqScriptToken *k = &g_array_index (toks, CqScriptToken, i);
+      const CqScriptToken *v = &g_array_index (toks, CqScriptToken, i + 1);
+      const char *what = g_strcmp0 (k->text, "id") == 0 ? "indicator"
+                         : g_strcmp0 (k->text, "kind") == 0 ? "finding" : NULL;
+      if (k->kind != CQ_SCRIPT_KEY || v->kind != CQ_SCRIPT_LITERAL || what == NULL)
+        continue;
+      /* Only `key = "literal"`: nothing else between them. */
+      gboolean adjacent = TRUE;
+      for (gsize p = k->off + strlen (k->text); p < v->off && adjacent; p++)
+        adjacent = src[p] == ' ' || src[p] == '\t' || src[p] == '=';
+      g_autofree char *key = g_strdup_printf ("%s\x1f%s", what, v->text);
+      if (!adjacent || g_hash_table_contains (expected, key) || g_hash_table_contains (seen, v->text))
+        continue;
+      g_hash_table_add (seen, v->text);
+      int line = 1;
+      for (gsize p = 0; p < v->off; p++)
+        line += src[p] == '\n';
+      report_at (report, script, line, "%s '%s' is expected by no test case", what, v->text);
+      n++;
+    }
+  cq_script_scan_free (toks);
+  return n;
+}
+
 gboolean
 cq_testcase_run_folder (const CqInstrument *I, const char *folder, GString *report,
                         CqDiags *diags, CqTestSummary *summary)
@@ -222,7 +269,8 @@ cq_testcase_run_folder (const CqInstrument *I, const char *folder, GString *repo
   if (d)
     g_dir_close (d);
   g_ptr_array_sort (names, cmp_str);
-  *summary = (CqTestSummary) { 0, 0 };
+  *summary = (CqTestSummary) { 0, 0, 0 };
+  g_autoptr (GHashTable) expected = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
   for (guint i = 0; i < names->len; i++)
     {
@@ -250,7 +298,9 @@ cq_testcase_run_folder (const CqInstrument *I, const char *folder, GString *repo
           summary->failed++;
           continue;
         }
-      summary->failed += run_case (I, f, root, report, diags);
+      summary->failed += run_case (I, f, root, report, diags, expected);
     }
+  if (summary->cases > 0)
+    summary->uncovered = report_uncovered (I, folder, expected, report);
   return summary->failed == 0;
 }
