@@ -539,6 +539,50 @@ test_concurrency (void)
   g_assert_true (verify (db, NULL));
 }
 
+/* A database made with an older deployment takes a newer one; no member's
+ * role may disappear; earlier records stay. */
+static void
+test_redeploy (void)
+{
+  g_autofree char *db = path_in_tmp ("redeploy.db");
+  remove_db (db);
+  g_autofree char *old = path_in_tmp ("old-deployment.ini");
+  g_assert_true (g_file_set_contents (old,
+    "[role psychologist]\nlabel-en=Psychologist\nmay=rate\n"
+    "[role commission-chair]\nlabel-en=Chair\nmay=rate;consensus;decide\n"
+    "[judgment]\nlevels=low;high\ndimensions=priority\n"
+    "[placement]\nordinary=Ordinaire|Ordinary\n", -1, NULL));
+  g_assert_cmpint (cli (db, NULL, NULL, "init", "--deployment", old, NULL), ==, 0);
+  g_assert_cmpint (cli (db, NULL, NULL, "member", "add", "ana", "--role", "psychologist", "--as",
+                        "admin", NULL), ==, 0);
+  g_autofree char *err = NULL;
+  g_assert_cmpint (cli (db, NULL, &err, "member", "add", "ada", "--role", "administrator", "--as",
+                        "admin", NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "'administrator' is not a role of this deployment"));
+
+  /* The bundled deployment brings the administrator role. */
+  g_autofree char *out = NULL;
+  g_assert_cmpint (cli (db, &out, NULL, "deployment", "update", "--as", "admin", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "role administrator"));
+  g_assert_nonnull (strstr (out, "may: administer"));
+  g_assert_cmpint (cli (db, NULL, NULL, "member", "add", "ada", "--role", "administrator", "--as",
+                        "admin", NULL), ==, 0);
+
+  /* Back to the old one: the administrator's role would disappear. */
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (cli (db, NULL, &err, "deployment", "update", "--deployment", old, "--as",
+                        "admin", NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "member 'ada' holds role 'administrator', which the new "
+                                 "deployment does not have"));
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CqStore) s = cq_store_open (db, FALSE, &error);
+  CqEventFilter f = { .kind = "deployment" };
+  guint n = 0;
+  g_assert_true (cq_store_scan (s, &f, count_event, &n, &error));
+  g_assert_cmpuint (n, ==, 2);
+  g_assert_true (verify (db, NULL));
+}
+
 /* Plays a scripted sitting and kills it with SIGKILL after delay_us; adds
  * "member/item" of every answer it acknowledged ("saved …") to acked. */
 static void
@@ -808,6 +852,7 @@ main (int argc, char **argv)
   g_test_add_func ("/store/credentials", test_credentials);
   g_test_add_func ("/store/walker", test_walker);
   g_test_add_func ("/store/consensus-and-decision", test_consensus_and_decision);
+  g_test_add_func ("/store/redeploy", test_redeploy);
   g_test_add_func ("/store/concurrency", test_concurrency);
   g_test_add_func ("/store/survives-sigkill", test_sigkill);
   g_test_add_func ("/store/survives-sigkill/bundled", test_sigkill_bundled);

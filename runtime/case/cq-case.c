@@ -152,8 +152,9 @@ payloads (CqStore *s, const CqEventFilter *f, GError **error)
 
 /* The team ================================================================== */
 
-gboolean
-cq_team_init (CqStore *s, const char *path, GError **error)
+/* The deployment key file as the JSON a deployment event records. */
+static JsonBuilder *
+deployment_json (const char *path, GError **error)
 {
   g_autoptr (GKeyFile) kf = g_key_file_new ();
   g_autoptr (GBytes) data = NULL;
@@ -163,12 +164,13 @@ cq_team_init (CqStore *s, const char *path, GError **error)
   else
     data = cq_file_read (path, 1 << 20, error);
   if (data == NULL)
-    return FALSE;
+    return NULL;
   gsize len;
   const char *text = g_bytes_get_data (data, &len);
   g_autoptr (GError) e = NULL;
   if (!g_key_file_load_from_data (kf, text, len, G_KEY_FILE_NONE, &e))
-    return refuse (error, CQ_CASE_ERROR_INVALID, "%s: %s", path ? path : "deployment", e->message);
+    return refuse (error, CQ_CASE_ERROR_INVALID, "%s: %s", path ? path : "deployment", e->message),
+           NULL;
 
   g_autoptr (JsonBuilder) b = json_builder_new ();
   json_builder_begin_object (b);
@@ -182,7 +184,8 @@ cq_team_init (CqStore *s, const char *path, GError **error)
         continue;
       const char *id = groups[i] + 5;
       if (!valid_ref (id))
-        return refuse (error, CQ_CASE_ERROR_INVALID, "deployment: '%s' is not a valid role id", id);
+        return refuse (error, CQ_CASE_ERROR_INVALID, "deployment: '%s' is not a valid role id", id),
+               NULL;
       json_builder_set_member_name (b, id);
       json_builder_begin_object (b);
       g_autofree char *fr = g_key_file_get_string (kf, groups[i], "label-fr", NULL);
@@ -220,8 +223,37 @@ cq_team_init (CqStore *s, const char *path, GError **error)
   json_builder_end_object (b);
   json_builder_end_object (b);
   if (roles == 0)
-    return refuse (error, CQ_CASE_ERROR_INVALID, "deployment: no [role …] groups");
-  return append (s, "system", "deployment", NULL, NULL, NULL, NULL, 0, NULL, b, error) > 0;
+    return refuse (error, CQ_CASE_ERROR_INVALID, "deployment: no [role …] groups"), NULL;
+  return g_steal_pointer (&b);
+}
+
+gboolean
+cq_team_init (CqStore *s, const char *path, GError **error)
+{
+  g_autoptr (JsonBuilder) b = deployment_json (path, error);
+  return b != NULL && append (s, "system", "deployment", NULL, NULL, NULL, NULL, 0, NULL, b, error) > 0;
+}
+
+gboolean
+cq_team_redeploy (CqStore *s, const char *actor, const char *path, GError **error)
+{
+  g_autoptr (JsonBuilder) b = deployment_json (path, error);
+  if (b == NULL)
+    return FALSE;
+  g_autoptr (JsonNode) root = json_builder_get_root (b);
+  JsonObject *roles = json_object_get_object_member (json_node_get_object (root), "roles");
+  g_autoptr (GPtrArray) members = cq_team_members (s, error);
+  if (members == NULL)
+    return FALSE;
+  for (guint i = 0; i < members->len; i++)
+    {
+      const CqMember *m = members->pdata[i];
+      if (!json_object_has_member (roles, m->role))
+        return refuse (error, CQ_CASE_ERROR_REFUSED, "member '%s' holds role '%s', which the new "
+                       "deployment does not have; keep the role, or record the member's records "
+                       "under another deployment first", m->id, m->role);
+    }
+  return append (s, actor, "deployment", NULL, NULL, NULL, NULL, 0, NULL, b, error) > 0;
 }
 
 /* The latest deployment record. */

@@ -46,6 +46,10 @@ extern const char *const cq_assessment_kinds[];
 /* Records the deployment (roles and what each may do, judgment levels,
  * placements) from a key file; NULL for the bundled default. */
 gboolean cq_team_init (CqStore *s, const char *deployment_path, GError **error);
+/* Records a new deployment (the latest one is in force), as actor; refused
+ * when a member's role would disappear. Earlier records stay in the chain. */
+gboolean cq_team_redeploy (CqStore *s, const char *actor, const char *deployment_path,
+                           GError **error);
 gboolean cq_team_add (CqStore *s, const char *actor, const char *id, const char *name,
                       const char *role, GError **error);
 CqMember *cq_team_member (CqStore *s, const char *id, GError **error);

@@ -86,6 +86,57 @@ cq_cmd_init (int argc, char **argv)
   return CQ_EXIT_OK;
 }
 
+/* deployment ================================================================ */
+
+int
+cq_cmd_deployment (int argc, char **argv)
+{
+  g_autofree char *db = NULL, *as = NULL, *deployment = NULL;
+  const GOptionEntry entries[] = {
+    DB_OPTION, AS_OPTION,
+    { "deployment", 0, 0, G_OPTION_ARG_FILENAME, &deployment, "The new deployment (default: the bundled one)", "FILE" },
+    END_OPTION,
+  };
+  if (!parse ("deployment", "show | update [--deployment FILE] — the roles, levels and placements "
+              "in force", "show prints the deployment recorded in the database (the latest "
+              "record is in force). update records a new one — a site's own roles, or the "
+              "bundled deployment of a newer colloquy (which brings, say, the administrator role "
+              "of the web interface); a member's role may not disappear. Earlier records stay in "
+              "the audit chain.", entries, &argc, &argv))
+    return CQ_EXIT_USAGE;
+  if (argc != 2 || (strcmp (argv[1], "show") != 0 && strcmp (argv[1], "update") != 0))
+    {
+      fprintf (stderr, "colloquy deployment: show, or update [--deployment FILE]\n"
+                       "Try 'colloquy deployment --help'.\n");
+      return CQ_EXIT_USAGE;
+    }
+  g_autoptr (CqStore) s = cq_cli_store (db, FALSE, "deployment");
+  if (s == NULL)
+    return CQ_EXIT_FAILURE;
+  g_autoptr (GError) error = NULL;
+  if (strcmp (argv[1], "update") == 0 && !cq_team_redeploy (s, cq_cli_actor (as), deployment, &error))
+    return report ("deployment", error);
+  g_auto (GStrv) roles = cq_team_list (s, "roles");
+  static const char *const caps[] = { "rate", "consensus", "decide", "author", "administer" };
+  for (guint i = 0; roles && roles[i]; i++)
+    {
+      g_autofree char *label = cq_team_label (s, "roles", roles[i], "en");
+      g_autoptr (GString) may = g_string_new (NULL);
+      for (guint c = 0; c < G_N_ELEMENTS (caps); c++)
+        if (cq_team_may (s, roles[i], caps[c]))
+          g_string_append_printf (may, "%s%s", may->len ? ", " : "", caps[c]);
+      printf ("role %-20s %-40s may: %s\n", roles[i], label, may->len ? may->str : "-");
+    }
+  static const char *const lists[] = { "levels", "dimensions", "placements" };
+  for (guint i = 0; i < G_N_ELEMENTS (lists); i++)
+    {
+      g_auto (GStrv) v = cq_team_list (s, lists[i]);
+      g_autofree char *joined = v ? g_strjoinv (", ", v) : g_strdup ("-");
+      printf ("%-25s %s\n", lists[i], joined);
+    }
+  return CQ_EXIT_OK;
+}
+
 /* member ==================================================================== */
 
 /* One line of standard input, without echo at a terminal. */

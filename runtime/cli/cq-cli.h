@@ -28,6 +28,7 @@ int cq_cmd_sign (int argc, char **argv);
 int cq_cmd_verify (int argc, char **argv);
 int cq_cmd_pki (int argc, char **argv);
 int cq_cmd_preview (int argc, char **argv);
+int cq_cmd_deployment (int argc, char **argv);
 int cq_cmd_serve (int argc, char **argv);
 
 /* The database named by --db or COLLOQUY_DB; prints why not and returns

@@ -21,6 +21,8 @@ static const CqCommand commands[] = {
   { "preview", "PATH -o FILE", "a printable blank interview guide for an instrument",
     cq_cmd_preview },
   { "init", "--db FILE", "create a case database", cq_cmd_init },
+  { "deployment", "show | update [--deployment FILE]", "the roles, capabilities, judgment levels "
+    "and placements in force", cq_cmd_deployment },
   { "member", "add ID --role ROLE | list | password ID", "the team, their roles and passwords",
     cq_cmd_member },
   { "case", "open REF | history REF", "cases, and the trajectory of their dynamic items",
