@@ -246,8 +246,8 @@ test_test_coverage (void)
   g_auto (Run) r = { 0 };
   run (&r, "test", dir, NULL);
   g_assert_cmpint (r.status, ==, 0);
-  g_assert_nonnull (strstr (r.out, "scoring.lua:34: indicator 'protective-factors' is expected by no test case"));
-  g_assert_nonnull (strstr (r.out, "scoring.lua:56: finding 'empty-timeline' is expected by no test case"));
+  g_assert_nonnull (strstr (r.out, "scoring.lua:24: indicator 'protective-factors' is expected by no test case"));
+  g_assert_nonnull (strstr (r.out, "scoring.lua:46: finding 'empty-timeline' is expected by no test case"));
   g_assert_nonnull (strstr (r.out, "2 test cases, 0 failed; 3 indicators or findings of the script expected by no case"));
   g_auto (Run) strict = { 0 };
   run (&strict, "test", "--strict", dir, NULL);

@@ -388,6 +388,70 @@ test_protocol (void)
   g_assert_cmpstr (((CqFinding *) main_->findings->pdata[0])->message, ==, "main");
 }
 
+/* rated_at_least: ids at or above a level, filtered; never an item about
+ * religious practice. The standard concealment-restricted-only finding. */
+static void
+test_rated_and_restricted (void)
+{
+  g_autoptr (CqInstrument) inst = instrument_with_script ("rated",
+    "local all, needs = rated_at_least('absent'), rated_at_least('present', { kind = 'need' })\n"
+    "local none = rated_at_least('absent', { tag = 'nope' })\n"
+    "return { indicators = {}, findings = { { kind = 'n', message = #all .. ' ' .. #needs .. ' ' .. #none } } }\n");
+  g_autoptr (CqAnswers) a = cq_answers_new (inst, "2026-03-02");
+  CqAnswer sel = cq_answer_init (cq_instrument_item (inst, "a"));
+  sel.value = "yes";
+  g_assert_true (cq_answers_put (a, &sel, NULL));
+  CqAnswer rb = cq_answer_init (cq_instrument_item (inst, "b"));
+  rb.value = "present";
+  g_assert_true (cq_answers_put (a, &rb, NULL));
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CqScoreResult) r = cq_score_run (inst, a, "en", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (((CqFinding *) r->findings->pdata[0])->message, ==, "1 1 0");
+
+  /* The same item about religious practice: never returned. */
+  g_autofree char *dir = g_build_filename (tmp, "rated", NULL);
+  g_autofree char *xml_path = g_build_filename (dir, "instrument.xml", NULL);
+  g_autofree char *text = NULL;
+  g_assert_true (g_file_get_contents (xml_path, &text, NULL, NULL));
+  g_autoptr (GString) tagged = g_string_new (text);
+  g_assert_cmpuint (g_string_replace (tagged, "<item id=\"b\" ", "<item id=\"b\" tags=\"religious-practice\" ", 1), ==, 1);
+  g_assert_true (g_file_set_contents (xml_path, tagged->str, -1, NULL));
+  g_autoptr (CqDiags) rd = cq_diags_new ();
+  g_autoptr (CqInstrument) rel = cq_instrument_load (dir, rd);
+  g_assert_nonnull (rel);
+  g_autoptr (CqAnswers) ra = cq_answers_new (rel, "2026-03-02");
+  sel.item = cq_instrument_item (rel, "a");
+  rb.item = cq_instrument_item (rel, "b");
+  g_assert_true (cq_answers_put (ra, &sel, NULL));
+  g_assert_true (cq_answers_put (ra, &rb, NULL));
+  g_autoptr (CqScoreResult) rr0 = cq_score_run (rel, ra, "en", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (((CqFinding *) rr0->findings->pdata[0])->message, ==, "0 0 0");
+
+  g_autofree char *xml = write_tmp ("restricted.xml",
+    "<answers xmlns=\"urn:colloquy:answers:1\" instrument=\"example\" date=\"2026-03-02\">\n"
+    "  <answer item=\"cc.discrepancy\" value=\"present\" rater=\"prison-officer\">\n"
+    "    <rationale>Fictional.</rationale>\n"
+    "    <evidence direction=\"supports\" kind=\"fact\" source=\"intelligence\" origin=\"note 1\">x</evidence>\n"
+    "    <evidence direction=\"supports\" kind=\"fact\" source=\"intelligence\" origin=\"note 2\">y</evidence>\n"
+    "  </answer>\n</answers>\n");
+  g_autoptr (CqDiags) d = cq_diags_new ();
+  g_autoptr (CqAnswers) b = cq_answers_load (xml, example, d);
+  g_assert_nonnull (b);
+  g_autoptr (CqScoreResult) rr = cq_score_run (example, b, "en", &error);
+  g_assert_no_error (error);
+  gboolean restricted = FALSE, sources = FALSE;
+  for (guint i = 0; i < rr->findings->len; i++)
+    {
+      const CqFinding *f = rr->findings->pdata[i];
+      restricted |= strcmp (f->kind, "concealment-restricted-only") == 0;
+      sources |= strcmp (f->kind, "concealment-sources") == 0;
+    }
+  g_assert_true (restricted);
+  g_assert_false (sources); /* two independent sources: enough, but not open */
+}
+
 static void
 test_determinism (void)
 {
@@ -490,6 +554,7 @@ main (int argc, char **argv)
   g_test_add_func ("/score/script/result", test_script_result);
   g_test_add_func ("/score/script/religion", test_script_religion);
   g_test_add_func ("/score/protocol", test_protocol);
+  g_test_add_func ("/score/rated-and-restricted", test_rated_and_restricted);
   g_test_add_func ("/score/determinism", test_determinism);
   g_test_add_func ("/score/testcases", test_testcases);
   int rc = g_test_run ();

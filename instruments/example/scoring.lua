@@ -6,18 +6,8 @@
 
 local indicators, findings = {}, standard_findings()
 
-local function rated_at_least(filter, level)
-  local ids = {}
-  for _, item in ipairs(items()) do
-    if item.type == "rating" and filter(item) and at_least(item.id, level) then
-      ids[#ids + 1] = item.id
-    end
-  end
-  return ids
-end
-
 -- Support needs to plan: items tagged needs-support, rated partial or more.
-local needs = rated_at_least(function (item) return has_tag(item.id, "needs-support") end, "partial")
+local needs = rated_at_least("partial", { tag = "needs-support" })
 if #needs > 0 then
   indicators[#indicators + 1] = {
     id = "support-needs",
@@ -28,7 +18,7 @@ if #needs > 0 then
 end
 
 -- Protective factors the team has seen.
-local protective = rated_at_least(function (item) return item.kind == "protective" end, "partial")
+local protective = rated_at_least("partial", { kind = "protective" })
 if #protective > 0 then
   indicators[#indicators + 1] = {
     id = "protective-factors",

@@ -140,14 +140,8 @@ if #persisting > 0 then
 end
 
 -- Protective factors, and risk items rated present: to weigh together.
-local protective, concerns = {}, {}
-for _, item in ipairs(items()) do
-  if item.type == "rating" and item.kind == "protective" and at_least(item.id, "partial") then
-    protective[#protective + 1] = item.id
-  elseif item.type == "rating" and item.kind == "risk" and at_least(item.id, "present") then
-    concerns[#concerns + 1] = item.id
-  end
-end
+local protective = rated_at_least("partial", { kind = "protective" })
+local concerns = rated_at_least("present", { kind = "risk" })
 if #protective > 0 then
   add_indicator {
     id = "protective-factors",

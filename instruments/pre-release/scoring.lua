@@ -73,12 +73,7 @@ if #gap_items > 0 then
 end
 
 -- Protective factors the team has seen.
-local protective = {}
-for _, item in ipairs(items()) do
-  if item.kind == "protective" and item.type == "rating" and at_least(item.id, "partial") then
-    protective[#protective + 1] = item.id
-  end
-end
+local protective = rated_at_least("partial", { kind = "protective" })
 if #protective > 0 then
   add_indicator {
     id = "protective-factors",

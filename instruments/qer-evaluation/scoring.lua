@@ -89,9 +89,7 @@ if #needs > 0 then
 end
 
 -- 2. Protective factors the team has seen.
-local protective = pick(function (item)
-  return item.kind == "protective" and item.type == "rating" and at_least(item.id, "partial")
-end)
+local protective = rated_at_least("partial", { kind = "protective" })
 if #protective > 0 then
   indicator {
     id = "protective-factors",
@@ -274,26 +272,8 @@ for _, item in ipairs(ALL) do
   end
 end
 
--- A concealment concern that rests only on restricted intelligence cannot be
--- put to the person, who therefore cannot answer it.
-for _, item in ipairs(ALL) do
-  if has_tag(item.id, "concealment") and at_least(item.id, "partial") then
-    local r, open = rating(item.id), false
-    for _, e in ipairs(r.evidence) do
-      open = open or (e.direction == "supports" and e.source ~= "intelligence")
-    end
-    if #r.evidence > 0 and not open then
-      finding {
-        kind = "concealment-restricted-only",
-        item = item.id,
-        message = { fr = "Écart étayé uniquement par du renseignement restreint : la personne ne peut pas y "
-                         .. "répondre ; chercher une source ouverte.",
-                    en = "Discrepancy supported only by restricted intelligence: the person cannot answer it; "
-                         .. "look for an open source." },
-      }
-    end
-  end
-end
+-- A concealment concern resting only on restricted intelligence is a standard
+-- finding (concealment-restricted-only): the runtime reports it.
 
 -- A timeline answered with no event says nothing: ask for it again.
 if answered("lc.timeline") and count("lc.timeline") == 0 then

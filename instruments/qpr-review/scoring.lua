@@ -131,12 +131,7 @@ end
 
 -- 5. Protective factors present today, when no gain was recorded (a gain
 --    already lists them).
-local protective = {}
-for _, item in ipairs(ALL) do
-  if item.kind == "protective" and item.type == "rating" and at_least(item.id, "partial") then
-    protective[#protective + 1] = item.id
-  end
-end
+local protective = rated_at_least("partial", { kind = "protective" })
 if #protective > 0 and #gains == 0 then
   indicator {
     id = "protective-factors",
@@ -206,24 +201,7 @@ for _, c in ipairs(COUNTERPARTS) do
   end
 end
 
--- A concealment concern resting only on restricted intelligence cannot be put to the person.
-for _, item in ipairs(ALL) do
-  if has_tag(item.id, "concealment") and at_least(item.id, "partial") then
-    local r, open = rating(item.id), false
-    for _, e in ipairs(r.evidence) do
-      open = open or (e.direction == "supports" and e.source ~= "intelligence")
-    end
-    if #r.evidence > 0 and not open then
-      finding {
-        kind = "concealment-restricted-only",
-        item = item.id,
-        message = { fr = "Écart étayé uniquement par du renseignement restreint : la personne ne peut pas y "
-                         .. "répondre ; chercher une source ouverte.",
-                    en = "Discrepancy supported only by restricted intelligence: the person cannot answer it; "
-                         .. "look for an open source." },
-      }
-    end
-  end
-end
+-- A concealment concern resting only on restricted intelligence is a standard
+-- finding (concealment-restricted-only): the runtime reports it.
 
 return { indicators = indicators, findings = findings }

@@ -135,9 +135,12 @@ standard_findings (const CqInstrument *I, const CqAnswers *answers, CqEval *eval
       gboolean concern = lvl != NULL && lvl->index > 0;
       if (concern && cq_item_has_tag (it, CQ_TAG_CONCEALMENT))
         {
-          gboolean fact = FALSE;
+          gboolean fact = FALSE, open = FALSE;
           for (guint e = 0; e < a->n_evidence; e++)
-            fact |= a->evidence[e].fact && a->evidence[e].supports;
+            {
+              fact |= a->evidence[e].fact && a->evidence[e].supports;
+              open |= a->evidence[e].supports && a->evidence[e].source != CQ_SOURCE_INTELLIGENCE;
+            }
           if (sources < 2)
             add_finding (out, "concealment-sources", it->id,
                          g_strdup_printf (pick (L, "a concealment concern rests on %u independent "
@@ -150,6 +153,16 @@ standard_findings (const CqInstrument *I, const CqAnswers *answers, CqEval *eval
                                             "(a concrete discrepancy)",
                                          "un constat de dissimulation sans fait documenté "
                                          "(un écart concret)")));
+          /* What rests on restricted intelligence alone cannot be put to
+           * the person, who therefore cannot answer it. */
+          if (a->n_evidence > 0 && !open)
+            add_finding (out, "concealment-restricted-only", it->id,
+                         g_strdup (pick (L, "a concealment concern supported only by restricted "
+                                            "intelligence: the person cannot answer it; look for "
+                                            "an open source",
+                                         "un constat de dissimulation étayé uniquement par du "
+                                         "renseignement restreint : la personne ne peut pas y "
+                                         "répondre ; chercher une source ouverte")));
         }
       if (concern && a->n_evidence > 0)
         {
@@ -277,6 +290,48 @@ l_items (lua_State *L)
         }
       lua_setfield (L, -2, "tags");
       lua_rawseti (L, -2, i + 1);
+    }
+  return 1;
+}
+
+/* rated_at_least(level [, { kind =, tag =, module =, domain = }]): the ids of
+ * the relevant rated items, in instrument order, whose presence is at or
+ * above level, among those the filter keeps; never an item about religious
+ * practice. */
+static int
+l_rated_at_least (lua_State *L)
+{
+  ScriptCtx *c = cq_sandbox_data (L);
+  const char *level = luaL_checkstring (L, 1);
+  const char *want[4] = { NULL, NULL, NULL, NULL };
+  static const char *const keys[] = { "kind", "tag", "module", "domain" };
+  if (!lua_isnoneornil (L, 2))
+    {
+      luaL_checktype (L, 2, LUA_TTABLE);
+      for (guint k = 0; k < G_N_ELEMENTS (keys); k++)
+        {
+          lua_getfield (L, 2, keys[k]);
+          want[k] = lua_isnil (L, -1) ? NULL : luaL_checkstring (L, -1);
+          lua_pop (L, 1); /* the string stays referenced by the table */
+        }
+    }
+  lua_newtable (L);
+  int n = 0;
+  for (guint i = 0; i < c->I->n_items; i++)
+    {
+      const CqItem *it = c->I->items[i];
+      /* Items about religious practice never feed an indicator. */
+      if (cq_item_has_tag (it, CQ_TAG_RELIGIOUS_PRACTICE)
+          || (want[0] && strcmp (want[0], cq_item_kind_name (it->kind)) != 0)
+          || (want[1] && !cq_item_has_tag (it, want[1]))
+          || (want[2] && strcmp (want[2], it->domain->module->id) != 0)
+          || (want[3] && strcmp (want[3], it->domain->id) != 0))
+        continue;
+      if (cq_answer_at_least (cq_eval_answer (c->eval, it), level))
+        {
+          lua_pushstring (L, it->id);
+          lua_rawseti (L, -2, ++n);
+        }
     }
   return 1;
 }
@@ -567,6 +622,7 @@ cq_score_run_with (const CqInstrument *I, const CqAnswers *answers, CqEval *eval
   cq_sandbox_register (sb, "rating", l_rating, &ctx);
   cq_sandbox_register (sb, "items", l_items, &ctx);
   cq_sandbox_register (sb, "standard_findings", l_standard_findings, &ctx);
+  cq_sandbox_register (sb, "rated_at_least", l_rated_at_least, &ctx);
   lua_State *L = cq_sandbox_state (sb);
   lua_rawgeti (L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
   set_string (L, "formulation", cq_answers_formulation (answers));
