@@ -408,7 +408,8 @@ chart (CqDoc *d, const Synth *s)
       {
         const CqItem *it = s->inst->items[i];
         if (it->kind != priority[p] || !it->dynamic || it->answer.type != CQ_ANSWER_RATING
-            || !visible (s, it) || (on != NULL && it->answer.scale != on))
+            || !visible (s, it) || (on != NULL && it->answer.scale != on)
+            || cq_item_has_tag (it, CQ_TAG_RELIGIOUS_PRACTICE)) /* never beside risk items */
           continue;
         gboolean rated = FALSE;
         for (guint k = 0; k < s->history->len && !rated; k++)

@@ -1602,6 +1602,16 @@ check_religious_items (Loader *L)
           cq_diag_set_hint (d, "use kind=\"context\", \"need\" or \"account\"; %s",
                             ethics_hint_religion ());
         }
+      /* A relevance rating says how much an item weighs on the risk. */
+      if (it->answer.type == CQ_ANSWER_RATING && it->answer.relevance != NULL)
+        {
+          xmlNodePtr rating = child (o->node, "rating");
+          CqDiag *d = err_attr (L, o->f, rating ? rating : o->node, "relevance", 0,
+                                "item '%s' is about religious practice but is rated for its "
+                                "relevance to the risk", it->id);
+          cq_diag_set_hint (d, "remove relevance=\"%s\"; %s", it->answer.relevance->id,
+                            ethics_hint_religion ());
+        }
     }
 
   /* No risk item is asked, or checked, because of religious practice. */
