@@ -583,6 +583,64 @@ test_redeploy (void)
   g_assert_true (verify (db, NULL));
 }
 
+/* The demo's qer-evaluation sittings: the probation officer first (her
+ * answers open the gender and parenthood modules), then four disciplines
+ * at once, each a process of its own, on one database. */
+static void
+test_concurrency_qer (void)
+{
+  g_autofree char *db = path_in_tmp ("busy-qer.db");
+  remove_db (db);
+  g_assert_cmpint (cli (db, NULL, NULL, "init", NULL), ==, 0);
+  static const char *const roles[] = { "probation-officer", "prison-officer", "psychologist",
+                                       "mediator", "educator" };
+  for (guint i = 0; i < G_N_ELEMENTS (roles); i++)
+    g_assert_cmpint (cli (db, NULL, NULL, "member", "add", roles[i], "--role", roles[i], "--as",
+                          "admin", NULL), ==, 0);
+  g_assert_cmpint (cli (db, NULL, NULL, "case", "open", "K-7", "--as", "admin", NULL), ==, 0);
+  g_autofree char *id = NULL;
+  g_assert_cmpint (cli (db, &id, NULL, "assessment", "open", "K-7", "--kind", "initial-evaluation",
+                        "--instrument", "instruments/qer-evaluation", "--as", "admin", NULL), ==, 0);
+  g_strstrip (id);
+  g_assert_cmpint (cli (db, NULL, NULL, "interview", "--assessment", id, "--as", roles[0],
+                        "--answers", "tests/interview/qer-evaluation/probation-officer.xml", NULL), ==, 0);
+  GPid pids[G_N_ELEMENTS (roles)];
+  for (guint i = 1; i < G_N_ELEMENTS (roles); i++)
+    {
+      g_autofree char *file = g_strdup_printf ("tests/interview/qer-evaluation/%s.xml", roles[i]);
+      const char *argv[] = { colloquy, "interview", "--assessment", id, "--as", roles[i],
+                             "--answers", file, NULL };
+      g_auto (GStrv) env = g_environ_setenv (g_get_environ (), "COLLOQUY_DB", db, TRUE);
+      g_assert_true (g_spawn_async (source_dir, (char **) argv, env,
+                                    G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL, NULL,
+                                    NULL, &pids[i], NULL));
+    }
+  for (guint i = 1; i < G_N_ELEMENTS (roles); i++)
+    {
+      int status;
+      g_assert_cmpint (waitpid (pids[i], &status, 0), ==, pids[i]);
+      g_assert_true (WIFEXITED (status) && WEXITSTATUS (status) == 0);
+    }
+  /* Every answer of every file is there, once. */
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CqStore) s = cq_store_open (db, FALSE, &error);
+  g_autoptr (CqAssessment) a = cq_assessment_get (s, id, &error);
+  g_autoptr (CqInstrument) inst = cq_assessment_instrument (s, a, &error);
+  g_assert_nonnull (inst);
+  for (guint i = 0; i < G_N_ELEMENTS (roles); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("%s/tests/interview/qer-evaluation/%s.xml", source_dir,
+                                               roles[i]);
+      g_autoptr (CqDiags) d = cq_diags_new ();
+      g_autoptr (CqAnswers) file = cq_answers_load (path, inst, d);
+      g_assert_nonnull (file);
+      g_autoptr (CqAnswers) mine = cq_assessment_answers (s, a, inst, roles[i], NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (cq_answers_count (mine), ==, cq_answers_count (file));
+    }
+  g_assert_true (verify (db, NULL));
+}
+
 /* Plays a scripted sitting and kills it with SIGKILL after delay_us; adds
  * "member/item" of every answer it acknowledged ("saved …") to acked. */
 static void
@@ -854,6 +912,7 @@ main (int argc, char **argv)
   g_test_add_func ("/store/consensus-and-decision", test_consensus_and_decision);
   g_test_add_func ("/store/redeploy", test_redeploy);
   g_test_add_func ("/store/concurrency", test_concurrency);
+  g_test_add_func ("/store/concurrency/qer-evaluation", test_concurrency_qer);
   g_test_add_func ("/store/survives-sigkill", test_sigkill);
   g_test_add_func ("/store/survives-sigkill/bundled", test_sigkill_bundled);
   g_test_add_func ("/store/bad-answers-keep-saved", test_bad_answers_keep_saved);
