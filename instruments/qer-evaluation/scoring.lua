@@ -11,17 +11,6 @@ local indicators, findings = {}, standard_findings()
 
 local SOURCES = { "interview", "observation", "file", "third-party", "intelligence" }
 
--- Risk domains and the domains holding their protective counterparts; this
--- mirrors the counterparts="..." attributes of the module files.
-local COUNTERPARTS = {
-  { domain = "net.relations", fr = "Relations", en = "Relations", with = { "pf.ties" } },
-  { domain = "ic.belief", fr = "Adhésion et légitimation", en = "Adherence and legitimisation",
-    with = { "pf.change" } },
-  { domain = "vp.violence", fr = "Violence", en = "Violence", with = { "pf.change", "pf.ties" } },
-  { domain = "vp.influence", fr = "Prosélytisme", en = "Proselytism", with = { "pf.change" } },
-  { domain = "cc.discrepancies", fr = "Écarts documentés", en = "Documented discrepancies",
-    with = { "pf.change" } },
-}
 
 local ALL = {}
 for _, item in ipairs(items()) do
@@ -229,30 +218,9 @@ end
 
 -- Findings ------------------------------------------------------------------
 
--- A risk domain rated while none of its protective counterparts was considered.
-for _, c in ipairs(COUNTERPARTS) do
-  local first_risk, considered = nil, false
-  for _, item in ipairs(ALL) do
-    if item.domain == c.domain and item.kind == "risk" and rated(item) and first_risk == nil then
-      first_risk = item.id
-    end
-    for _, d in ipairs(c.with) do
-      if item.domain == d and item.kind == "protective" and item.answered then considered = true end
-    end
-  end
-  if first_risk ~= nil and not considered then
-    finding {
-      kind = "risk-without-protective",
-      item = first_risk,
-      message = {
-        fr = string.format("Domaine « %s » coté sans aucun facteur de protection (%s) : peser risque et "
-                           .. "protection ensemble.", c.fr, table.concat(c.with, ", ")),
-        en = string.format("Domain “%s” rated with no protective factor rated (%s): weigh risk and "
-                           .. "protection together.", c.en, table.concat(c.with, ", ")),
-      },
-    }
-  end
-end
+-- A risk domain rated while none of its protective counterparts was considered
+-- is a standard finding (risk-without-protective), from the counterparts="…"
+-- the module files declare.
 
 -- A risk item rated present with no evidence against it: was any looked for?
 for _, item in ipairs(ALL) do

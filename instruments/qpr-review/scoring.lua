@@ -21,15 +21,6 @@ local DOMAINS = {
     items = { "sn.housing", "sn.employment", "sn.mental-health", "pa.support-need" } },
 }
 
--- Concern domains and the domains holding their protective counterparts; this
--- mirrors the counterparts="..." attributes of current.xml.
-local COUNTERPARTS = {
-  { domain = "net.relations", with = { "pf.ties" } },
-  { domain = "ic.belief", with = { "pf.change" } },
-  { domain = "vp.violence", with = { "pf.change", "pf.ties" } },
-  { domain = "vp.influence", with = { "pf.change" } },
-  { domain = "cc.discrepancies", with = { "pf.change" } },
-}
 
 local ALL = {}
 for _, item in ipairs(items()) do
@@ -175,31 +166,9 @@ for _, d in ipairs(DOMAINS) do
   end
 end
 
--- A concern domain rated while none of its protective counterparts was considered.
-for _, c in ipairs(COUNTERPARTS) do
-  local first_risk, considered = nil, false
-  for _, item in ipairs(ALL) do
-    if item.domain == c.domain and item.kind == "risk" and item.type == "rating" and rated(item.id)
-       and first_risk == nil then
-      first_risk = item.id
-    end
-    for _, d in ipairs(c.with) do
-      if item.domain == d and item.kind == "protective" and item.answered then considered = true end
-    end
-  end
-  if first_risk ~= nil and not considered then
-    finding {
-      kind = "risk-without-protective",
-      item = first_risk,
-      message = {
-        fr = "Domaine coté sans aucun facteur de protection (" .. table.concat(c.with, ", ")
-             .. ") : peser risque et protection ensemble.",
-        en = "Domain rated with no protective factor rated (" .. table.concat(c.with, ", ")
-             .. "): weigh risk and protection together.",
-      },
-    }
-  end
-end
+-- A risk domain rated while none of its protective counterparts was considered
+-- is a standard finding (risk-without-protective), from the counterparts="…"
+-- the module files declare.
 
 -- A concealment concern resting only on restricted intelligence is a standard
 -- finding (concealment-restricted-only): the runtime reports it.

@@ -176,6 +176,49 @@ standard_findings (const CqInstrument *I, const CqAnswers *answers, CqEval *eval
                                           a->value));
         }
     }
+  /* Risk and protection are weighed together: a domain whose risk items are
+   * rated while none of its protective counterparts (in the domain or in the
+   * domains it names) has been considered. */
+  for (guint d = 0; d < I->n_domains; d++)
+    {
+      const CqDomain *dom = I->domains[d];
+      const CqItem *first_risk = NULL;
+      for (guint i = 0; i < dom->n_items && first_risk == NULL; i++)
+        {
+          const CqAnswer *a = dom->items[i]->kind == CQ_KIND_RISK ? cq_eval_answer (eval, dom->items[i]) : NULL;
+          const CqLevel *l = a && a->value ? cq_scale_level (dom->items[i]->answer.scale, a->value) : NULL;
+          if (dom->items[i]->answer.type == CQ_ANSWER_RATING && l != NULL && !l->insufficient)
+            first_risk = dom->items[i];
+        }
+      if (first_risk == NULL)
+        continue;
+      gboolean considered = FALSE, any = FALSE;
+      g_autoptr (GString) names = g_string_new (NULL);
+      for (guint c = 0; c <= dom->n_counterparts && !considered; c++)
+        {
+          const CqDomain *pd = c == 0 ? dom : dom->counterparts[c - 1];
+          gboolean named = FALSE;
+          for (guint i = 0; i < pd->n_items; i++)
+            if (pd->items[i]->kind == CQ_KIND_PROTECTIVE)
+              {
+                any = TRUE;
+                considered |= cq_eval_answer (eval, pd->items[i]) != NULL;
+                if (!named)
+                  g_string_append_printf (names, "%s%s", names->len ? ", " : "",
+                                          cq_text_get (&pd->title, L));
+                named = TRUE;
+              }
+        }
+      if (any && !considered)
+        add_finding (out, "risk-without-protective", first_risk->id,
+                     g_strdup_printf (pick (L, "risk rated in “%s” with no protective factor "
+                                            "considered (%s): weigh risk and protection together",
+                                            "risque coté dans « %s » sans aucun facteur de "
+                                            "protection examiné (%s) : peser risque et protection "
+                                            "ensemble"),
+                                      cq_text_get (&dom->title, L), names->str));
+    }
+
   const char *form = cq_answers_formulation (answers);
   if (form != NULL && !cq_blank (form) && !cites_item (I, form))
     add_finding (out, "formulation-cites-no-item", NULL,
