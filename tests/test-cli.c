@@ -211,7 +211,7 @@ test_preview (void)
   g_auto (Run) lang = { 0 };
   run (&lang, "preview", "instruments/example", "-o", pdf, "--lang", "de", NULL);
   g_assert_cmpint (lang.status, ==, 2);
-  g_assert_nonnull (strstr (lang.err, "is written in fr, en, not 'de'"));
+  g_assert_nonnull (strstr (lang.err, "colloquy preview: the instrument has no 'de' text; it declares fr, en"));
   g_auto (Run) broken = { 0 };
   run (&broken, "preview", "tests/instrument/broken/ethics", "-o", pdf, NULL);
   g_assert_cmpint (broken.status, ==, 1);

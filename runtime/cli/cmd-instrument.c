@@ -105,19 +105,8 @@ cq_cmd_show (int argc, char **argv)
       print_counts (argv[1], diags, stderr);
       return CQ_EXIT_FAILURE;
     }
-  if (lang != NULL)
-    {
-      gboolean known = FALSE;
-      for (guint i = 0; i < inst->n_languages; i++)
-        known |= g_strcmp0 (inst->languages[i], lang) == 0;
-      if (!known)
-        {
-          g_autofree char *langs = g_strjoinv (", ", (char **) inst->languages);
-          fprintf (stderr, "colloquy show: the instrument has no '%s' text; it declares %s\n",
-                   lang, langs);
-          return CQ_EXIT_USAGE;
-        }
-    }
+  if (!cq_cli_check_lang (inst, lang, "show"))
+    return CQ_EXIT_USAGE;
   g_autofree char *outline = cq_instrument_outline (inst, lang);
   fputs (outline, stdout);
   return CQ_EXIT_OK;
@@ -157,16 +146,8 @@ cq_cmd_preview (int argc, char **argv)
       print_counts (argv[1], diags, stderr);
       return CQ_EXIT_FAILURE;
     }
-  gboolean known = lang == NULL;
-  for (guint i = 0; lang != NULL && i < inst->n_languages; i++)
-    known |= g_strcmp0 (inst->languages[i], lang) == 0;
-  if (!known)
-    {
-      g_autofree char *langs = g_strjoinv (", ", (char **) inst->languages);
-      fprintf (stderr, "colloquy preview: instrument '%s' is written in %s, not '%s'\n", inst->id,
-               langs, lang);
-      return CQ_EXIT_USAGE;
-    }
+  if (!cq_cli_check_lang (inst, lang, "preview"))
+    return CQ_EXIT_USAGE;
   g_autoptr (GError) error = NULL;
   if (!cq_pdf_guide (inst, protocol, role, lang, out, &error))
     {

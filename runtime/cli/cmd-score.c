@@ -23,20 +23,6 @@ load_instrument (const char *path)
   return inst;
 }
 
-static gboolean
-check_lang (const CqInstrument *inst, const char *lang, const char *cmd)
-{
-  for (guint i = 0; lang && i < inst->n_languages; i++)
-    if (g_strcmp0 (inst->languages[i], lang) == 0)
-      return TRUE;
-  if (lang == NULL)
-    return TRUE;
-  g_autofree char *langs = g_strjoinv (", ", (char **) inst->languages);
-  fprintf (stderr, "colloquy %s: the instrument has no '%s' text; it declares %s\n", cmd, lang,
-           langs);
-  return FALSE;
-}
-
 int
 cq_cmd_score (int argc, char **argv)
 {
@@ -66,7 +52,7 @@ cq_cmd_score (int argc, char **argv)
   g_autoptr (CqInstrument) inst = load_instrument (argv[1]);
   if (inst == NULL)
     return CQ_EXIT_FAILURE;
-  if (!check_lang (inst, lang, "score"))
+  if (!cq_cli_check_lang (inst, lang, "score"))
     return CQ_EXIT_USAGE;
   g_autoptr (CqDiags) diags = cq_diags_new ();
   g_autoptr (CqAnswers) answers = cq_answers_load (answers_path, inst, diags);

@@ -42,6 +42,11 @@ const char *cq_cli_actor (const char *as);
 gboolean cq_cli_parse (GOptionContext *ctx, const CqCommand *cmd, int *argc, char ***argv);
 const CqCommand *cq_cli_command (const char *name);
 
+/* Whether lang (NULL: the default) is a language of the instrument; prints
+ * which ones it declares when not. */
+struct _CqInstrument;
+gboolean cq_cli_check_lang (const struct _CqInstrument *inst, const char *lang, const char *cmd);
+
 /* Whether to colour output to stream (a terminal, and NO_COLOR unset). */
 gboolean cq_cli_colour (FILE *stream);
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cq-cli.h"
+#include "cq-instrument.h"
 #include "cq-util.h"
 
 static const CqCommand commands[] = {
@@ -59,6 +60,20 @@ cq_cli_colour (FILE *stream)
   const char *nc = g_getenv ("NO_COLOR");
   return isatty (fileno (stream)) && (nc == NULL || *nc == '\0')
          && g_strcmp0 (g_getenv ("TERM"), "dumb") != 0;
+}
+
+gboolean
+cq_cli_check_lang (const CqInstrument *inst, const char *lang, const char *cmd)
+{
+  for (guint i = 0; lang && i < inst->n_languages; i++)
+    if (g_strcmp0 (inst->languages[i], lang) == 0)
+      return TRUE;
+  if (lang == NULL)
+    return TRUE;
+  g_autofree char *langs = g_strjoinv (", ", (char **) inst->languages);
+  fprintf (stderr, "colloquy %s: the instrument has no '%s' text; it declares %s\n", cmd, lang,
+           langs);
+  return FALSE;
 }
 
 gboolean
