@@ -568,6 +568,23 @@ test_redeploy (void)
   g_assert_cmpint (cli (db, NULL, NULL, "member", "add", "ada", "--role", "administrator", "--as",
                         "admin", NULL), ==, 0);
 
+  /* A deployment file that is not there, or not a deployment. */
+  g_clear_pointer (&err, g_free);
+  g_autofree char *missing = path_in_tmp ("no-such-deployment.ini");
+  g_assert_cmpint (cli (db, NULL, &err, "deployment", "update", "--deployment", missing, "--as",
+                        "admin", NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "colloquy deployment: "));
+  g_assert_nonnull (strstr (err, "no-such-deployment.ini"));
+  g_autofree char *junk = path_in_tmp ("junk-deployment.ini");
+  g_assert_true (g_file_set_contents (junk, "[judgment]\nlevels=low\n", -1, NULL));
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (cli (db, NULL, &err, "deployment", "update", "--deployment", junk, "--as",
+                        "admin", NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "deployment: no [role …] groups"));
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (cli (db, NULL, &err, "deployment", "remove", NULL), ==, 2);
+  g_assert_nonnull (strstr (err, "show, or update [--deployment FILE]"));
+
   /* Back to the old one: the administrator's role would disappear. */
   g_clear_pointer (&err, g_free);
   g_assert_cmpint (cli (db, NULL, &err, "deployment", "update", "--deployment", old, "--as",

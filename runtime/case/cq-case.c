@@ -164,7 +164,10 @@ deployment_json (const char *path, GError **error)
   else
     data = cq_file_read (path, 1 << 20, error);
   if (data == NULL)
-    return NULL;
+    {
+      g_prefix_error (error, "%s: ", path ? path : "deployment");
+      return NULL;
+    }
   gsize len;
   const char *text = g_bytes_get_data (data, &len);
   g_autoptr (GError) e = NULL;
