@@ -184,8 +184,8 @@ main (int argc, char **argv)
       for (;;)
         {
           g_autofree char *doc = g_strdup_printf ("<answers xmlns=\"urn:colloquy:answers:1\" "
-                                                  "instrument=\"%s\" date=\"%s\">\n%s</answers>\n",
-                                                  I->id, DATE, all->str);
+                                                  "instrument=\"%s\" protocol=\"%s\" date=\"%s\">\n"
+                                                  "%s</answers>\n", I->id, p->id, DATE, all->str);
           g_autoptr (GBytes) bytes = g_bytes_new_take (doc, strlen (doc));
           g_steal_pointer (&doc);
           g_autoptr (CqDiags) d = cq_diags_new ();
@@ -221,8 +221,8 @@ main (int argc, char **argv)
       g_autofree char *file = g_strdup_printf ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                                                "<!-- Generated fictional sitting. -->\n"
                                                "<answers xmlns=\"urn:colloquy:answers:1\" "
-                                               "instrument=\"%s\" date=\"%s\">\n%s</answers>\n",
-                                               I->id, DATE, mine->str);
+                                               "instrument=\"%s\" protocol=\"%s\" date=\"%s\">\n"
+                                               "%s</answers>\n", I->id, p->id, DATE, mine->str);
       g_autoptr (GError) error = NULL;
       if (!g_file_set_contents_full (out, file, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, &error))
         {
