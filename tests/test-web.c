@@ -372,6 +372,51 @@ test_cookies (void)
   g_assert_nonnull (hsts);
 }
 
+/* Where the browser is sent back to: a local path, never another site. */
+static void
+test_next (void)
+{
+  guint16 port = cq_web_server_port (srv);
+  static const char *const bad[] = { "/%09/evil.example", "/%5Cevil.example", "/%0D%0ALocation:x",
+                                     "//evil.example", "https://evil.example", "/%7F/evil.example",
+                                     "evil.example" };
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/lang/en?next=%s", bad[i]);
+      g_auto (Resp) r = { 0 };
+      http (port, "GET", path, NULL, NULL, NULL, &r);
+      g_assert_cmpuint (r.status, ==, 303);
+      g_autofree char *loc = header (&r, "Location", NULL);
+      if (g_strcmp0 (loc, "/") != 0)
+        g_error ("next=%s sent the browser to '%s'", bad[i], loc);
+      /* The sign-in page does not carry it either. */
+      g_autofree char *lpath = g_strdup_printf ("/login?next=%s", bad[i]);
+      g_auto (Resp) l = { 0 };
+      http (port, "GET", lpath, NULL, NULL, NULL, &l);
+      g_assert_cmpuint (l.status, ==, 200);
+      g_assert_null (strstr (l.body, "name=\"next\""));
+      /* Nor does signing in. */
+      g_autofree char *pre = cookie_of (&l, "cq_login");
+      g_autofree char *token = csrf_in (l.body);
+      g_autofree char *body = g_strdup_printf ("csrf=%s&member=ana&password=a+long+fictional+passphrase"
+                                               "&next=%s", token, bad[i]);
+      g_auto (Resp) in = { 0 };
+      http (port, "POST", "/login", pre, body, NULL, &in);
+      g_assert_cmpuint (in.status, ==, 303);
+      g_autofree char *loc2 = header (&in, "Location", NULL);
+      if (g_strcmp0 (loc2, "/") != 0)
+        g_error ("signing in with next=%s sent the browser to '%s'", bad[i], loc2);
+    }
+  /* A local path is kept. */
+  g_auto (Resp) ok = { 0 };
+  http (port, "GET", "/lang/en?next=/account", NULL, NULL, NULL, &ok);
+  g_autofree char *loc = header (&ok, "Location", NULL);
+  g_assert_cmpstr (loc, ==, "/account");
+  g_auto (Resp) l = { 0 };
+  http (port, "GET", "/login?next=/account", NULL, NULL, NULL, &l);
+  g_assert_nonnull (strstr (l.body, "name=\"next\" value=\"/account\""));
+}
+
 /* Lockout ====================================================================== */
 
 static gboolean
@@ -698,6 +743,7 @@ main (int argc, char **argv)
   g_test_add_func ("/web/route-matrix", test_route_matrix);
   g_test_add_func ("/web/csrf-and-sessions", test_csrf);
   g_test_add_func ("/web/cookies", test_cookies);
+  g_test_add_func ("/web/next", test_next);
   g_test_add_func ("/web/lockout", test_lockout);
   g_test_add_func ("/web/limits", test_limits);
   g_test_add_func ("/web/walk-audit-and-log", test_walk_and_audit);

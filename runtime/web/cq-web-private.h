@@ -85,6 +85,8 @@ const char *cq_web_request_header (CqWebRequest *r, const char *name);
 char *cq_web_client_ip (CqWebRequest *r);
 gboolean cq_web_same (const char *a, const char *b); /* constant time */
 char *cq_web_random_token (void);                   /* 256 bits, hex */
+/* next when it is a local path to send the browser back to, else NULL. */
+const char *cq_web_local_next (const char *next);
 
 /* HTML (cq-web-html.c). */
 void cq_html (GString *out, const char *text);      /* escaped */

@@ -172,13 +172,17 @@ static_file (CqWebRequest *r)
   cq_web_header (r, "Cache-Control", "public, max-age=3600");
 }
 
-/* A local path to go back to: "/..." but not "//host". */
-static const char *
-local_next (const char *next)
+/* A local path to go back to: "/..." but not "//host" nor "/\\host", no
+ * control character (browsers drop a tab, turning "/\t/host" into
+ * "//host"), no backslash, at most 512 bytes. NULL when next is not one. */
+const char *
+cq_web_local_next (const char *next)
 {
-  if (next == NULL || next[0] != '/' || next[1] == '/' || next[1] == '\\' || strlen (next) > 512
-      || strpbrk (next, "\r\n") != NULL)
-    return "/";
+  if (next == NULL || next[0] != '/' || next[1] == '/' || strlen (next) > 512)
+    return NULL;
+  for (const char *p = next; *p; p++)
+    if ((guchar) *p < 0x20 || (guchar) *p == 0x7f || *p == '\\')
+      return NULL;
   return next;
 }
 
@@ -193,7 +197,7 @@ set_lang (CqWebRequest *r)
     }
   const char *next = MHD_lookup_connection_value (r->conn, MHD_GET_ARGUMENT_KIND, "next");
   cq_web_cookie (r, "cq_lang", to, 365 * 24 * 3600);
-  cq_web_redirect (r, local_next (next));
+  cq_web_redirect (r, cq_web_local_next (next) != NULL ? next : "/");
 }
 
 static const char *

@@ -115,7 +115,7 @@ login_form (CqWebRequest *r, guint status, const char *problem, const char *memb
   cq_html_printf (m, "<form method=\"post\" action=\"/login\" class=\"login\"%s>\n",
                   problem ? " aria-describedby=login-problem" : "");
   cq_html_printf (m, "<input type=\"hidden\" name=\"csrf\" value=\"%s\">\n", token);
-  if (next != NULL && next[0] == '/' && next[1] != '/' && strlen (next) < 512)
+  if (cq_web_local_next (next) != NULL)
     cq_html_printf (m, "<input type=\"hidden\" name=\"next\" value=\"%s\">\n", next);
   cq_html_printf (m, "<p class=\"field\"><label for=\"member\">%s</label>\n"
                   "<input id=\"member\" name=\"member\" autocomplete=\"username\" required "
@@ -291,8 +291,7 @@ cq_web_login (CqWebRequest *r)
   cq_web_cookie (r, "cq_session", id, -1);
   cq_web_cookie (r, "cq_login", "", 0);
   const char *next = cq_web_field (r, "next");
-  cq_web_redirect (r, next && next[0] == '/' && next[1] != '/' && next[1] != '\\'
-                      && !strpbrk (next, "\r\n") ? next : "/");
+  cq_web_redirect (r, cq_web_local_next (next) != NULL ? next : "/");
 }
 
 void
