@@ -1805,16 +1805,20 @@ check_ethics (Loader *L)
 {
   /* A bundle pinned by an assessment was checked when it was pinned; rules
    * added since then must not lock its assessments out. */
-  CqDiags *real = L->diags, *quiet = L->memory != NULL ? cq_diags_new () : NULL;
-  if (quiet != NULL)
-    L->diags = quiet;
+  if (L->memory != NULL)
+    {
+      /* Only what the model needs: the counterparts, resolved quietly. */
+      CqDiags *real = L->diags, *quiet = cq_diags_new ();
+      L->diags = quiet;
+      check_counterparts (L);
+      L->diags = real;
+      cq_diags_free (quiet);
+      return;
+    }
   check_religious_items (L);
   check_concealment_items (L);
   check_counterparts (L);
   check_script_ethics (L);
-  L->diags = real;
-  if (quiet != NULL)
-    cq_diags_free (quiet);
 }
 
 static int
