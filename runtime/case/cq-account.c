@@ -39,12 +39,8 @@ hash_password (const char *password, GError **error)
 }
 
 gboolean
-cq_account_set_password (CqStore *s, const char *actor, const char *member, const char *password,
-                         GError **error)
+cq_account_password_ok (const char *password, GError **error)
 {
-  g_autoptr (CqMember) m = cq_team_member (s, member, error);
-  if (m == NULL)
-    return FALSE;
   if (password == NULL || !g_utf8_validate (password, -1, NULL)
       || strlen (password) > CQ_ACCOUNT_PASSWORD_MAX)
     {
@@ -59,12 +55,34 @@ cq_account_set_password (CqStore *s, const char *actor, const char *member, cons
                    CQ_ACCOUNT_PASSWORD_MIN);
       return FALSE;
     }
-  g_autofree char *secret = hash_password (password, error);
+  return TRUE;
+}
+
+char *
+cq_account_hash (const char *password, GError **error)
+{
+  if (!cq_account_password_ok (password, error))
+    return NULL;
+  return hash_password (password, error);
+}
+
+void
+cq_account_secret_free (char *secret)
+{
   if (secret == NULL)
-    return FALSE;
-  gboolean ok = cq_store_secret_set (s, member, secret, error);
+    return;
   OPENSSL_cleanse (secret, strlen (secret));
-  if (!ok)
+  g_free (secret);
+}
+
+gboolean
+cq_account_set_secret (CqStore *s, const char *actor, const char *member, const char *secret,
+                       GError **error)
+{
+  g_autoptr (CqMember) m = cq_team_member (s, member, error);
+  if (m == NULL)
+    return FALSE;
+  if (!cq_store_secret_set (s, member, secret, error))
     return FALSE;
   g_autoptr (JsonBuilder) b = json_builder_new ();
   json_builder_begin_object (b);
@@ -75,6 +93,21 @@ cq_account_set_password (CqStore *s, const char *actor, const char *member, cons
   g_autofree char *payload = json_to_string (root, FALSE);
   CqEvent e = { 0, NULL, actor, "member.password", NULL, NULL, NULL, NULL, 0, NULL, payload };
   return cq_store_append (s, &e, error) > 0;
+}
+
+gboolean
+cq_account_set_password (CqStore *s, const char *actor, const char *member, const char *password,
+                         GError **error)
+{
+  g_autoptr (CqMember) m = cq_team_member (s, member, error);
+  if (m == NULL)
+    return FALSE;
+  char *secret = cq_account_hash (password, error);
+  if (secret == NULL)
+    return FALSE;
+  gboolean ok = cq_account_set_secret (s, actor, member, secret, error);
+  cq_account_secret_free (secret);
+  return ok;
 }
 
 char *

@@ -24,6 +24,17 @@ G_BEGIN_DECLS
 gboolean cq_account_set_password (CqStore *store, const char *actor, const char *member,
                                   const char *password, GError **error);
 
+/* The three steps of cq_account_set_password, so that the slow hash can run
+ * without holding a lock others wait on:
+ * whether password is acceptable (length, UTF-8); */
+gboolean cq_account_password_ok (const char *password, GError **error);
+/* its Argon2id hash, after that check (free with cq_account_secret_free); */
+char *cq_account_hash (const char *password, GError **error);
+void cq_account_secret_free (char *secret); /* wipes it; NULL is fine */
+/* storing a hash as member's secret (an unknown member is CQ_CASE_ERROR_UNKNOWN). */
+gboolean cq_account_set_secret (CqStore *store, const char *actor, const char *member,
+                                const char *secret, GError **error);
+
 typedef enum {
   CQ_ACCOUNT_OK,
   CQ_ACCOUNT_WRONG,      /* unknown member, no password yet, or a wrong one */

@@ -315,6 +315,8 @@ cq_team_list (CqStore *s, const char *what)
 static gboolean
 role_known (CqStore *s, const char *role)
 {
+  if (role == NULL)
+    return FALSE;
   g_auto (GStrv) roles = cq_team_list (s, "roles");
   return g_strv_contains ((const char *const *) roles, role);
 }
@@ -859,7 +861,7 @@ cq_note_add (CqStore *s, const CqAssessment *a, const CqMember *m, const char *i
   return append (s, m->id, "note", a->case_ref, a->id, item, m->id, 0, NULL, b, error);
 }
 
-void
+gboolean
 cq_read_record (CqStore *s, const char *actor, const char *what, const char *case_ref,
                 const char *assessment)
 {
@@ -867,7 +869,8 @@ cq_read_record (CqStore *s, const char *actor, const char *what, const char *cas
   json_builder_begin_object (b);
   add (b, "what", what);
   json_builder_end_object (b);
-  append (s, actor ? actor : "unknown", "read", case_ref, assessment, NULL, NULL, 0, NULL, b, NULL);
+  return append (s, actor ? actor : "unknown", "read", case_ref, assessment, NULL, NULL, 0, NULL, b,
+                 NULL) > 0;
 }
 
 typedef struct {

@@ -98,8 +98,9 @@ gint64 cq_note_add (CqStore *s, const CqAssessment *a, const CqMember *m, const 
                     const char *text, GError **error);
 
 /* Records that member read something (what: "assessment status",
- * "case history"...). Every read goes to the audit chain. */
-void cq_read_record (CqStore *s, const char *actor, const char *what, const char *case_ref,
+ * "case history"...). Every read goes to the audit chain; FALSE when it
+ * could not be recorded (then show nothing). */
+gboolean cq_read_record (CqStore *s, const char *actor, const char *what, const char *case_ref,
                      const char *assessment);
 
 /* The raters' current ratings of an item, as "member=value" strings. */

@@ -139,10 +139,24 @@ cq_web_profiles (const CqWebCase *c)
   return out;
 }
 
-void
+static void
+unrecorded (CqWebRequest *r)
+{
+  cq_web_log (r->srv, "the audit chain could not record a read: the page was not shown; check "
+                      "the database (disk full? read-only?)");
+  cq_web_error (r, 503, T (r, "Cette consultation n’a pas pu être enregistrée au journal d’audit : "
+                              "la page n’est donc pas affichée. Réessayez, ou prévenez un administrateur.",
+                           "This read could not be recorded in the audit chain, so the page is not "
+                           "shown. Try again, or tell an administrator."));
+}
+
+gboolean
 cq_web_audit_read (CqWebRequest *r, const CqWebCase *c, const char *what)
 {
-  cq_read_record (r->srv->store, r->me->id, what, c->a->case_ref, c->a->id);
+  if (cq_read_record (r->srv->store, r->me->id, what, c->a->case_ref, c->a->id))
+    return TRUE;
+  unrecorded (r);
+  return FALSE;
 }
 
 static void
@@ -192,7 +206,12 @@ cq_web_home (CqWebRequest *r)
                           cq_text_get (&inst->title, r->lang));
         }
     }
-  cq_read_record (srv->store, r->me->id, "web: case list", NULL, NULL);
+  if (!cq_read_record (srv->store, r->me->id, "web: case list", NULL, NULL))
+    {
+      g_mutex_unlock (&srv->lock);
+      unrecorded (r);
+      return;
+    }
   g_autofree char *role = cq_team_label (srv->store, "roles", r->me->role, r->lang);
   g_mutex_unlock (&srv->lock);
   cq_html_printf (m, "<p class=\"lead\">%s <strong>%s</strong>.</p>\n",
@@ -313,7 +332,12 @@ cq_web_assessment (CqWebRequest *r)
       g_mutex_unlock (&srv->lock);
       return;
     }
-  cq_web_audit_read (r, &c, "web: assessment");
+  if (!cq_web_audit_read (r, &c, "web: assessment"))
+    {
+      cq_web_case_clear (&c);
+      g_mutex_unlock (&srv->lock);
+      return;
+    }
   crumbs (r, cr, NULL);
   cq_html_printf (m, "<dl class=\"facts\"><dt>%s</dt><dd>%s</dd><dt>%s</dt><dd>%s</dd>"
                   "<dt>%s</dt><dd>%s</dd><dt>%s</dt><dd>%s %s — %s</dd></dl>\n",
@@ -872,11 +896,8 @@ cq_web_item (CqWebRequest *r)
     }
   CqWalker *w = walker_of (r, &c);
   const CqItem *it = w ? walk_to (r, w) : NULL;
-  if (it != NULL)
-    {
-      cq_web_audit_read (r, &c, "web: item");
-      item_page (r, &c, w, it, NULL, 0, 200, NULL);
-    }
+  if (it != NULL && cq_web_audit_read (r, &c, "web: item"))
+    item_page (r, &c, w, it, NULL, 0, 200, NULL);
   cq_web_case_clear (&c);
   g_mutex_unlock (&srv->lock);
 }
@@ -1006,20 +1027,74 @@ void
 cq_web_account_post (CqWebRequest *r)
 {
   CqWebServer *srv = r->srv;
+  /* The current password is guessed no more freely than at sign-in: the
+   * same counter, and a locked account is signed out everywhere. */
+  guint minutes = cq_web_member_locked (srv, r->me->id);
+  if (minutes > 0)
+    {
+      g_autofree char *msg = g_strdup_printf (T (r, "Trop d’essais manqués : changer de mot de passe "
+                                                    "est bloqué pendant %u minute(s). Réessayez ensuite, "
+                                                    "ou demandez à un administrateur.",
+                                                 "Too many failed attempts: changing your password is "
+                                                 "blocked for %u minute(s). Try again then, or ask an "
+                                                 "administrator."), minutes);
+      account_page (r, 429, msg, NULL);
+      return;
+    }
   g_mutex_lock (&srv->lock);
   g_autofree char *secret = cq_account_secret (srv->store, r->me->id, NULL);
   g_mutex_unlock (&srv->lock);
   if (cq_account_verify (secret, cq_web_field (r, "current")) != CQ_ACCOUNT_OK)
     {
+      if (cq_web_member_failure (srv, r->me->id))
+        {
+          cq_web_sessions_drop_member (srv, r->me->id);
+          g_mutex_lock (&srv->lock);
+          cq_web_audit (srv, r->me->id, "login.locked");
+          g_mutex_unlock (&srv->lock);
+          cq_web_cookie (r, "cq_session", "", 0);
+          cq_web_error (r, 429, T (r, "Trop d’essais manqués du mot de passe actuel : vous êtes "
+                                      "déconnecté partout et la connexion est bloquée un moment. "
+                                      "Réessayez plus tard, ou demandez à un administrateur.",
+                                   "Too many wrong current passwords: you are signed out everywhere "
+                                   "and signing in is blocked for a while. Try again later, or ask "
+                                   "an administrator."));
+          return;
+        }
       account_page (r, 403, T (r, "Le mot de passe actuel est incorrect.", "The current password is wrong."), NULL);
       return;
     }
+  cq_web_failures_forget (srv, r->me->id);
+  /* The slow hash runs without the store's lock. */
   g_autoptr (GError) error = NULL;
-  g_mutex_lock (&srv->lock);
-  gboolean ok = cq_account_set_password (srv->store, r->me->id, r->me->id, cq_web_field (r, "new"), &error);
-  g_mutex_unlock (&srv->lock);
+  char *hash = cq_account_hash (cq_web_field (r, "new"), &error);
+  gboolean ok = hash != NULL;
+  if (ok)
+    {
+      g_mutex_lock (&srv->lock);
+      ok = cq_account_set_secret (srv->store, r->me->id, r->me->id, hash, &error);
+      g_mutex_unlock (&srv->lock);
+      cq_account_secret_free (hash);
+    }
   if (!ok)
-    account_page (r, 422, error->message, NULL);
-  else
-    account_page (r, 200, NULL, T (r, "Mot de passe changé.", "Password changed."));
+    {
+      account_page (r, error->domain == CQ_CASE_ERROR ? 422 : 503,
+                    error->domain == CQ_CASE_ERROR ? error->message
+                    : T (r, "La base de données n’a pas pu enregistrer le mot de passe : réessayez, "
+                            "ou prévenez un administrateur.",
+                         "The database could not save the password: try again, or tell an "
+                         "administrator."), NULL);
+      return;
+    }
+  /* Every other session of the member's ends; this browser gets a new one. */
+  if (!cq_web_session_renew (r))
+    {
+      cq_web_error (r, 503, T (r, "Mot de passe changé, mais trop de sessions sont ouvertes pour "
+                                  "vous garder connecté : reconnectez-vous plus tard.",
+                               "Password changed, but too many sessions are open to keep you signed "
+                               "in: sign in again later."));
+      return;
+    }
+  account_page (r, 200, NULL, T (r, "Mot de passe changé ; vos autres sessions sont fermées.",
+                                 "Password changed; your other sessions are closed."));
 }

@@ -85,6 +85,7 @@ const char *cq_web_request_header (CqWebRequest *r, const char *name);
 char *cq_web_client_ip (CqWebRequest *r);
 gboolean cq_web_same (const char *a, const char *b); /* constant time */
 char *cq_web_random_token (void);                   /* 256 bits, hex */
+void cq_web_log (CqWebServer *srv, const char *message); /* nothing sensitive in it */
 /* next when it is a local path to send the browser back to, else NULL. */
 const char *cq_web_local_next (const char *next);
 
@@ -103,6 +104,17 @@ void cq_web_login_page (CqWebRequest *r);
 void cq_web_login (CqWebRequest *r);
 void cq_web_logout (CqWebRequest *r);
 void cq_web_sessions_drop_member (CqWebServer *srv, const char *member);
+/* Ends every session of the signed-in member and gives this browser a new
+ * one (r->session_id and r->session.csrf follow); FALSE when none could be
+ * opened (too many), and the member is then signed out. */
+gboolean cq_web_session_renew (CqWebRequest *r);
+/* Failed passwords of a member's (the sign-in counter): forget them, whether
+ * the account is locked (minutes left, or 0), count one (TRUE: it locks now). */
+void cq_web_failures_forget (CqWebServer *srv, const char *member);
+guint cq_web_member_locked (CqWebServer *srv, const char *member);
+gboolean cq_web_member_failure (CqWebServer *srv, const char *member);
+/* Records an event of the web interface (call with srv->lock held). */
+void cq_web_audit (CqWebServer *srv, const char *actor, const char *kind);
 
 /* Pages (cq-web-pages.c, cq-web-team.c). */
 void cq_web_home (CqWebRequest *r);
@@ -137,6 +149,8 @@ void cq_web_case_clear (CqWebCase *c);
 gboolean cq_web_may (CqWebRequest *r, const char *capability);
 gboolean cq_web_reads (const CqWebCase *c, const CqCompartment *compartment);
 guint cq_web_profiles (const CqWebCase *c); /* CqExportProfile bits the member may export */
-void cq_web_audit_read (CqWebRequest *r, const CqWebCase *c, const char *what);
+/* Records the read; FALSE, with an error page set, when it could not be:
+ * then the page is not shown. */
+gboolean cq_web_audit_read (CqWebRequest *r, const CqWebCase *c, const char *what);
 
 G_END_DECLS

@@ -376,6 +376,18 @@ log_request (CqWebRequest *r)
   g_mutex_unlock (&r->srv->log_lock);
 }
 
+void
+cq_web_log (CqWebServer *srv, const char *message)
+{
+  FILE *log = srv->cfg.log ? srv->cfg.log : stderr;
+  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *at = g_date_time_format (now, "%Y-%m-%dT%H:%M:%SZ");
+  g_mutex_lock (&srv->log_lock);
+  fprintf (log, "%s %s\n", at, message);
+  fflush (log);
+  g_mutex_unlock (&srv->log_lock);
+}
+
 static enum MHD_Result
 respond (CqWebRequest *r)
 {

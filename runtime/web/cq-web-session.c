@@ -19,7 +19,9 @@ session_free (CqWebSession *s)
   g_free (s);
 }
 
-static void
+/* Call with srv->lock held. A failure is logged, without the actor or the
+ * address. */
+static gboolean
 audit (CqWebServer *srv, const char *actor, const char *kind, const char *ip)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
@@ -35,7 +37,18 @@ audit (CqWebServer *srv, const char *actor, const char *kind, const char *ip)
   g_autoptr (JsonNode) root = json_builder_get_root (b);
   g_autofree char *payload = json_to_string (root, FALSE);
   CqEvent e = { 0, NULL, actor, kind, NULL, NULL, NULL, NULL, 0, NULL, payload };
-  cq_store_append (srv->store, &e, NULL);
+  if (cq_store_append (srv->store, &e, NULL) > 0)
+    return TRUE;
+  g_autofree char *msg = g_strdup_printf ("the audit chain could not record a '%s' event: "
+                                          "check the database (disk full? read-only?)", kind);
+  cq_web_log (srv, msg);
+  return FALSE;
+}
+
+void
+cq_web_audit (CqWebServer *srv, const char *actor, const char *kind)
+{
+  audit (srv, actor, kind, NULL);
 }
 
 /* Loads the session named by the cookie, if it is alive, and its member. */
@@ -95,6 +108,79 @@ cq_web_sessions_drop_member (CqWebServer *srv, const char *member)
         g_hash_table_iter_remove (&it);
       }
   g_mutex_unlock (&srv->sessions_lock);
+}
+
+/* A new session of member's, with sessions_lock held: a copy of its id
+ * (NULL when there are too many), and its CSRF token in *csrf if asked. */
+static char *
+session_add (CqWebServer *srv, const char *member, char **csrf, gint64 now)
+{
+  if (g_hash_table_size (srv->sessions) >= SESSIONS_MAX)
+    return NULL;
+  char *id = cq_web_random_token ();
+  CqWebSession *s = g_new0 (CqWebSession, 1);
+  s->member = g_strdup (member);
+  s->csrf = cq_web_random_token ();
+  s->last = now;
+  g_hash_table_insert (srv->sessions, g_strdup (id), s);
+  if (csrf != NULL)
+    *csrf = g_strdup (s->csrf);
+  return id;
+}
+
+gboolean
+cq_web_session_renew (CqWebRequest *r)
+{
+  CqWebServer *srv = r->srv;
+  cq_web_sessions_drop_member (srv, r->me->id);
+  char *csrf = NULL;
+  g_mutex_lock (&srv->sessions_lock);
+  char *id = session_add (srv, r->me->id, &csrf, g_get_monotonic_time ());
+  g_mutex_unlock (&srv->sessions_lock);
+  g_clear_pointer (&r->session_id, g_free);
+  g_clear_pointer (&r->session.csrf, g_free);
+  if (id == NULL)
+    {
+      cq_web_cookie (r, "cq_session", "", 0);
+      return FALSE;
+    }
+  r->session_id = id;
+  r->session.csrf = csrf;
+  cq_web_cookie (r, "cq_session", id, -1);
+  return TRUE;
+}
+
+void
+cq_web_failures_forget (CqWebServer *srv, const char *member)
+{
+  g_autofree char *key = g_strdup_printf ("m:%s", member);
+  g_mutex_lock (&srv->sessions_lock);
+  g_hash_table_remove (srv->failures, key);
+  g_mutex_unlock (&srv->sessions_lock);
+}
+
+static gboolean locked (CqWebServer *srv, const char *key, gint64 now, gint64 *until);
+static gboolean count_failure (CqWebServer *srv, const char *key, guint limit, gint64 now);
+
+guint
+cq_web_member_locked (CqWebServer *srv, const char *member)
+{
+  g_autofree char *key = g_strdup_printf ("m:%s", member);
+  gint64 now = g_get_monotonic_time (), until = 0;
+  g_mutex_lock (&srv->sessions_lock);
+  gboolean is = locked (srv, key, now, &until);
+  g_mutex_unlock (&srv->sessions_lock);
+  return is ? (guint) ((until - now) / (60 * G_USEC_PER_SEC)) + 1 : 0;
+}
+
+gboolean
+cq_web_member_failure (CqWebServer *srv, const char *member)
+{
+  g_autofree char *key = g_strdup_printf ("m:%s", member);
+  g_mutex_lock (&srv->sessions_lock);
+  gboolean now_locked = count_failure (srv, key, srv->cfg.max_failures, g_get_monotonic_time ());
+  g_mutex_unlock (&srv->sessions_lock);
+  return now_locked;
 }
 
 /* The sign-in page ============================================================ */
@@ -255,6 +341,14 @@ cq_web_login (CqWebRequest *r)
 
   g_mutex_lock (&srv->sessions_lock);
   g_hash_table_remove (srv->failures, kmember);
+  /* A new sign-in ends the session this browser had (a fixed one, maybe). */
+  const char *old = MHD_lookup_connection_value (r->conn, MHD_COOKIE_KIND, "cq_session");
+  CqWebSession *was = old ? g_hash_table_lookup (srv->sessions, old) : NULL;
+  if (was != NULL)
+    {
+      g_hash_table_remove (srv->sessions, old);
+      session_free (was);
+    }
   if (g_hash_table_size (srv->sessions) >= SESSIONS_MAX)
     {
       /* Drop the sessions idle longest: here, every expired one. */
@@ -268,16 +362,7 @@ cq_web_login (CqWebRequest *r)
             g_hash_table_iter_remove (&it);
           }
     }
-  gboolean full = g_hash_table_size (srv->sessions) >= SESSIONS_MAX;
-  char *id = full ? NULL : cq_web_random_token ();
-  if (id != NULL)
-    {
-      CqWebSession *s = g_new0 (CqWebSession, 1);
-      s->member = g_strdup (m->id);
-      s->csrf = cq_web_random_token ();
-      s->last = now;
-      g_hash_table_insert (srv->sessions, id, s);
-    }
+  g_autofree char *id = session_add (srv, m->id, NULL, now);
   g_mutex_unlock (&srv->sessions_lock);
   if (id == NULL)
     {

@@ -262,8 +262,8 @@ cq_web_consensus (CqWebRequest *r)
             "Only a role that may record the consensus can see this page.")
       && cq_web_case (r, &c))
     {
-      cq_web_audit_read (r, &c, "web: consensus");
-      consensus_page (r, &c, 200, NULL, NULL);
+      if (cq_web_audit_read (r, &c, "web: consensus"))
+        consensus_page (r, &c, 200, NULL, NULL);
       cq_web_case_clear (&c);
     }
   g_mutex_unlock (&r->srv->lock);
@@ -420,8 +420,8 @@ cq_web_decision (CqWebRequest *r)
   if (need (r, "decide", "Seul le président de la commission enregistre la décision.",
             "Only the commission chair records the decision.") && cq_web_case (r, &c))
     {
-      cq_web_audit_read (r, &c, "web: decision");
-      decision_page (r, &c, 200, NULL);
+      if (cq_web_audit_read (r, &c, "web: decision"))
+        decision_page (r, &c, 200, NULL);
       cq_web_case_clear (&c);
     }
   g_mutex_unlock (&r->srv->lock);
@@ -486,7 +486,12 @@ cq_web_export (CqWebRequest *r)
       g_mutex_unlock (&r->srv->lock);
       return;
     }
-  cq_web_audit_read (r, &c, "web: export form");
+  if (!cq_web_audit_read (r, &c, "web: export form"))
+    {
+      cq_web_case_clear (&c);
+      g_mutex_unlock (&r->srv->lock);
+      return;
+    }
   g_autoptr (GString) m = g_string_new (NULL);
   g_autoptr (GString) cr = g_string_new (NULL);
   crumbs (r, cr, c.a);
@@ -656,17 +661,41 @@ cq_web_admin (CqWebRequest *r)
   admin_page (r, 200, NULL, NULL);
 }
 
+/* The hash of a password from the form, made without the store's lock; NULL
+ * and an error page when it is not acceptable. */
+static char *
+admin_hash (CqWebRequest *r, const char *pw)
+{
+  g_autoptr (GError) error = NULL;
+  char *hash = cq_account_hash (pw, &error);
+  if (hash == NULL)
+    admin_page (r, 422, error->message, NULL);
+  return hash;
+}
+
 void
 cq_web_admin_add (CqWebRequest *r)
 {
   CqWebServer *srv = r->srv;
   const char *id = cq_web_field (r, "id"), *name = cq_web_field (r, "name"),
              *role = cq_web_field (r, "role"), *pw = cq_web_field (r, "password");
+  if (id == NULL || role == NULL)
+    {
+      admin_page (r, 400, T (r, "Donnez l’identifiant et le rôle du membre à ajouter.",
+                             "Give the id and the role of the member to add."), NULL);
+      return;
+    }
+  /* The password is checked before the member is added: a refused one
+   * adds nobody. */
+  char *hash = NULL;
+  if (!cq_blank (pw) && (hash = admin_hash (r, pw)) == NULL)
+    return;
   g_autoptr (GError) error = NULL;
   g_mutex_lock (&srv->lock);
   gboolean ok = cq_team_add (srv->store, r->me->id, id, cq_blank (name) ? NULL : name, role, &error)
-                && (cq_blank (pw) || cq_account_set_password (srv->store, r->me->id, id, pw, &error));
+                && (hash == NULL || cq_account_set_secret (srv->store, r->me->id, id, hash, &error));
   g_mutex_unlock (&srv->lock);
+  cq_account_secret_free (hash);
   if (!ok)
     admin_page (r, 422, error->message, NULL);
   else
@@ -677,15 +706,40 @@ void
 cq_web_admin_password (CqWebRequest *r)
 {
   CqWebServer *srv = r->srv;
+  const char *member = r->seg[2];
+  char *hash = admin_hash (r, cq_web_field (r, "password"));
+  if (hash == NULL)
+    return;
   g_autoptr (GError) error = NULL;
   g_mutex_lock (&srv->lock);
-  gboolean ok = cq_account_set_password (srv->store, r->me->id, r->seg[2], cq_web_field (r, "password"), &error);
+  gboolean ok = cq_account_set_secret (srv->store, r->me->id, member, hash, &error);
   g_mutex_unlock (&srv->lock);
+  cq_account_secret_free (hash);
   if (!ok)
-    admin_page (r, g_error_matches (error, CQ_CASE_ERROR, CQ_CASE_ERROR_UNKNOWN) ? 404 : 422,
-                error->message, NULL);
+    {
+      admin_page (r, g_error_matches (error, CQ_CASE_ERROR, CQ_CASE_ERROR_UNKNOWN) ? 404 : 422,
+                  error->message, NULL);
+      return;
+    }
+  /* Whoever had the old password is out, and a lockout is lifted. */
+  cq_web_failures_forget (srv, member);
+  if (strcmp (member, r->me->id) == 0)
+    {
+      if (!cq_web_session_renew (r))
+        {
+          cq_web_error (r, 503, T (r, "Mot de passe défini, mais trop de sessions sont ouvertes pour "
+                                      "vous garder connecté : reconnectez-vous plus tard.",
+                                   "Password set, but too many sessions are open to keep you signed "
+                                   "in: sign in again later."));
+          return;
+        }
+    }
   else
-    admin_page (r, 200, NULL, T (r, "Mot de passe défini.", "Password set."));
+    cq_web_sessions_drop_member (srv, member);
+  admin_page (r, 200, NULL, T (r, "Mot de passe défini ; les sessions ouvertes de ce membre sont "
+                                  "fermées et un blocage éventuel est levé.",
+                               "Password set; the member's open sessions are closed and any "
+                               "lockout is lifted."));
 }
 
 void
@@ -693,22 +747,31 @@ cq_web_admin_status (CqWebRequest *r)
 {
   CqWebServer *srv = r->srv;
   const char *st = cq_web_field (r, "status");
+  if (g_strcmp0 (st, "enabled") != 0 && g_strcmp0 (st, "disabled") != 0)
+    {
+      admin_page (r, 400, T (r, "Le statut d’un compte est « enabled » ou « disabled ».",
+                             "An account's status is 'enabled' or 'disabled'."), NULL);
+      return;
+    }
   if (strcmp (r->seg[2], r->me->id) == 0)
     {
       admin_page (r, 422, T (r, "Vous ne pouvez pas désactiver votre propre compte.",
                              "You cannot disable your own account."), NULL);
       return;
     }
-  gboolean off = g_strcmp0 (st, "disabled") == 0;
+  gboolean off = strcmp (st, "disabled") == 0;
   g_autoptr (GError) error = NULL;
   g_mutex_lock (&srv->lock);
   gboolean ok = cq_team_set_disabled (srv->store, r->me->id, r->seg[2], off, &error);
   g_mutex_unlock (&srv->lock);
   if (ok && off)
     cq_web_sessions_drop_member (srv, r->seg[2]);
+  else if (ok)
+    cq_web_failures_forget (srv, r->seg[2]);
   if (!ok)
     admin_page (r, 404, error->message, NULL);
   else
     admin_page (r, 200, NULL, off ? T (r, "Compte désactivé.", "Account disabled.")
-                                  : T (r, "Compte réactivé.", "Account enabled."));
+                                  : T (r, "Compte réactivé ; un blocage éventuel est levé.",
+                                       "Account enabled; any lockout is lifted."));
 }
