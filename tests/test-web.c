@@ -921,6 +921,34 @@ test_escaping (void)
   g_assert_nonnull (strstr (cons.body, escaped));
 }
 
+/* A read the audit chain cannot record is not shown. */
+static void
+test_unrecorded_read (void)
+{
+  guint16 port = cq_web_server_port (srv);
+  g_auto (Who) di = { 0 };
+  g_assert_cmpuint (login_as (port, "di", PASSWORD, NULL, &di), ==, 303);
+  /* Another writer holds the database past the server's 10-second wait. */
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CqStore) s = cq_store_open (db, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_true (cq_store_bulk_begin (s, &error));
+  g_auto (Resp) r = { 0 };
+  http (port, "GET", "/a/K-1-1", di.cookie, NULL, "Accept-Language: en\r\n", &r);
+  g_assert_true (cq_store_bulk_end (s, &error));
+  g_assert_cmpuint (r.status, ==, 503);
+  g_assert_nonnull (strstr (r.body, "could not be recorded in the audit chain"));
+  g_assert_null (strstr (r.body, "initial-evaluation")); /* nothing of the assessment */
+  fflush (log_file);
+  g_autofree char *log = NULL;
+  g_assert_true (g_file_get_contents (log_path, &log, NULL, NULL));
+  g_assert_nonnull (strstr (log, "the audit chain could not record a read"));
+  /* Once the database is free, the page is shown again. */
+  g_auto (Resp) ok = { 0 };
+  http (port, "GET", "/a/K-1-1", di.cookie, NULL, NULL, &ok);
+  g_assert_cmpuint (ok.status, ==, 200);
+}
+
 /* HTTPS with --tls-cert/--tls-key ================================================ */
 
 static void
@@ -1039,6 +1067,7 @@ main (int argc, char **argv)
   g_test_add_func ("/web/admin-forms", test_admin_forms);
   g_test_add_func ("/web/no-proxy", test_no_proxy);
   g_test_add_func ("/web/escaping", test_escaping);
+  g_test_add_func ("/web/unrecorded-read", test_unrecorded_read);
   g_test_add_func ("/web/tls", test_tls);
   g_test_add_func ("/web/serve-command", test_serve_command);
   int status = g_test_run ();
