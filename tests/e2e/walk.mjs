@@ -50,6 +50,8 @@ const assessment = cli(['assessment', 'open', 'K-2026-014', '--kind', 'initial-e
 const server = spawn(colloquy, ['serve', '--db', db, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
 let serverLog = '';
 server.stderr.on('data', (d) => { serverLog += d; });
+// Its end, whenever it comes (a crash during the walk included).
+const exited = new Promise((res) => server.on('exit', (code, signal) => res({ code, signal })));
 const base = await new Promise((res, rej) => {
   let buf = '';
   server.stdout.on('data', (d) => {
@@ -322,8 +324,8 @@ try {
 } finally {
   await browser.close();
   server.kill('SIGTERM');
-  const code = await new Promise((res) => server.on('exit', (c) => res(c)));
-  ok(code === 0, 'colloquy serve stops cleanly');
+  const end = await exited;
+  ok(end.code === 0, `colloquy serve stops cleanly (exit ${end.code}, signal ${end.signal})`);
   rmSync(work, { recursive: true, force: true });
 }
 writeFileSync(join(out, 'server.log'), serverLog);
