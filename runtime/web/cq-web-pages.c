@@ -65,6 +65,16 @@ sees (CqWebRequest *r, const CqInstrument *inst, const CqProtocol *proto)
 }
 
 gboolean
+cq_web_case_lock (CqWebRequest *r, CqWebCase *c)
+{
+  g_mutex_lock (&r->srv->lock);
+  if (cq_web_case (r, c))
+    return TRUE;
+  g_mutex_unlock (&r->srv->lock);
+  return FALSE;
+}
+
+gboolean
 cq_web_case (CqWebRequest *r, CqWebCase *c)
 {
   memset (c, 0, sizeof *c);
@@ -326,12 +336,8 @@ cq_web_assessment (CqWebRequest *r)
   CqWebCase c;
   g_autoptr (GString) m = g_string_new (NULL);
   g_autoptr (GString) cr = g_string_new (NULL);
-  g_mutex_lock (&srv->lock);
-  if (!cq_web_case (r, &c))
-    {
-      g_mutex_unlock (&srv->lock);
-      return;
-    }
+  if (!cq_web_case_lock (r, &c))
+    return;
   if (!cq_web_audit_read (r, &c, "web: assessment"))
     {
       cq_web_case_clear (&c);
@@ -413,12 +419,8 @@ cq_web_walk (CqWebRequest *r)
 {
   CqWebServer *srv = r->srv;
   CqWebCase c;
-  g_mutex_lock (&srv->lock);
-  if (!cq_web_case (r, &c))
-    {
-      g_mutex_unlock (&srv->lock);
-      return;
-    }
+  if (!cq_web_case_lock (r, &c))
+    return;
   CqWalker *w = walker_of (r, &c);
   if (w != NULL)
     {
@@ -888,12 +890,8 @@ cq_web_item (CqWebRequest *r)
 {
   CqWebServer *srv = r->srv;
   CqWebCase c;
-  g_mutex_lock (&srv->lock);
-  if (!cq_web_case (r, &c))
-    {
-      g_mutex_unlock (&srv->lock);
-      return;
-    }
+  if (!cq_web_case_lock (r, &c))
+    return;
   CqWalker *w = walker_of (r, &c);
   const CqItem *it = w ? walk_to (r, w) : NULL;
   if (it != NULL && cq_web_audit_read (r, &c, "web: item"))
@@ -917,12 +915,8 @@ cq_web_item_post (CqWebRequest *r)
 {
   CqWebServer *srv = r->srv;
   CqWebCase c;
-  g_mutex_lock (&srv->lock);
-  if (!cq_web_case (r, &c))
-    {
-      g_mutex_unlock (&srv->lock);
-      return;
-    }
+  if (!cq_web_case_lock (r, &c))
+    return;
   g_autoptr (GError) error = NULL;
   CqWalker *w = walker_of (r, &c);
   const CqItem *it = w ? walk_to (r, w) : NULL;

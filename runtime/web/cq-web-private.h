@@ -145,6 +145,9 @@ typedef struct {
   const CqRole *role;        /* the member's role in the instrument, or NULL */
 } CqWebCase;
 gboolean cq_web_case (CqWebRequest *r, CqWebCase *c);
+/* Takes srv->lock and the case; on failure (the reply is set) releases the
+ * lock and returns FALSE, else returns TRUE with the lock held. */
+gboolean cq_web_case_lock (CqWebRequest *r, CqWebCase *c);
 void cq_web_case_clear (CqWebCase *c);
 gboolean cq_web_may (CqWebRequest *r, const char *capability);
 gboolean cq_web_reads (const CqWebCase *c, const CqCompartment *compartment);

@@ -471,12 +471,8 @@ void
 cq_web_export (CqWebRequest *r)
 {
   CqWebCase c;
-  g_mutex_lock (&r->srv->lock);
-  if (!cq_web_case (r, &c))
-    {
-      g_mutex_unlock (&r->srv->lock);
-      return;
-    }
+  if (!cq_web_case_lock (r, &c))
+    return;
   guint allowed = cq_web_profiles (&c);
   if (allowed == 0)
     {
@@ -534,12 +530,8 @@ void
 cq_web_export_post (CqWebRequest *r)
 {
   CqWebCase c;
-  g_mutex_lock (&r->srv->lock);
-  if (!cq_web_case (r, &c))
-    {
-      g_mutex_unlock (&r->srv->lock);
-      return;
-    }
+  if (!cq_web_case_lock (r, &c))
+    return;
   guint allowed = cq_web_profiles (&c);
   g_autofree char *id = g_strdup (c.a->id);
   cq_web_case_clear (&c);
